@@ -1,0 +1,5 @@
+import sys
+
+from hyperpino.cli import main
+
+sys.exit(main())

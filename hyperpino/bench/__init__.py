@@ -1,0 +1,25 @@
+"""Benchmarks: ``hyperpino bench NAME [--quick]``.
+
+Each benchmark is a module ``hyperpino.bench.<name>`` with a function
+
+    run(quick: bool, out_dir: pathlib.Path) -> dict
+
+that does the measurement (progress on stderr), may write figures into ``out_dir`` and returns its
+figures as a JSON-serialisable dict; the CLI prints that dict as one JSON object on the last line of
+stdout. Comparisons are ratios measured within the same run, since the machines are shared.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+BENCHMARKS: dict[str, str] = {
+    "residual": "batched residual engine vs the per-model autograd loop (HyPINO reference)",
+    "mip": "magnitude-invariant parametrisation vs a plain hypernetwork: steps to a loss threshold",
+}
+
+
+def load(name: str) -> ModuleType:
+    """Import the benchmark module ``hyperpino.bench.<name>``."""
+    return importlib.import_module(f"hyperpino.bench.{name}")

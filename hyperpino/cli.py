@@ -1,0 +1,74 @@
+"""The ``hyperpino`` command.
+
+Subcommands delegate to the packages; this module only parses arguments, prints, and maps errors
+to exit codes: a :class:`~hyperpino.errors.HyperpinoError` (bad input) prints one line on stderr and
+exits 2; anything else is an internal failure and exits 1 with its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hyperpino.errors import HyperpinoError
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from hyperpino import bench
+
+    if args.name not in bench.BENCHMARKS:
+        known = ", ".join(sorted(bench.BENCHMARKS))
+        raise HyperpinoError(f"bench: unknown benchmark {args.name!r} (known: {known})")
+    out_dir = Path(args.out or f"bench_out/{args.name}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = bench.load(args.name).run(quick=args.quick, out_dir=out_dir)
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hyperpino",
+        description="Hypernetworks for scientific ML: solve PDEs from spec files, MixER, "
+        "continual learning.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    from hyperpino import bench
+
+    p = sub.add_parser("bench", help="run a benchmark; prints one JSON object on the last line")
+    p.add_argument("name", help="one of: " + ", ".join(sorted(bench.BENCHMARKS)))
+    p.add_argument("--quick", action="store_true", help="a smaller, faster version")
+    p.add_argument("--out", help="folder for figures (default bench_out/NAME)")
+    p.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hyperpino")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except HyperpinoError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""The project's error types.
+
+Everything a user can get wrong (a spec file, a CLI flag, a checkpoint that does not fit) raises a
+subclass of :class:`HyperpinoError`. The CLI prints such an error on one line and exits with code 2;
+any other exception is an internal failure (exit code 1).
+"""
+
+from __future__ import annotations
+
+
+class HyperpinoError(Exception):
+    """Base class of user-facing errors. ``str(err)`` is the one-line message."""
+
+
+class SpecError(HyperpinoError):
+    """A problem with user input, located by a field path such as ``bcs[2].on``.
+
+    ``str(err)`` reads ``"<path>: <message>"`` (or just the message when the path is empty).
+    """
+
+    def __init__(self, path: str, message: str):
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class ExpressionError(SpecError):
+    """A mathematical expression from a file that is malformed, unsafe or too large."""
+
+
+class GeometryError(SpecError):
+    """A geometry that is malformed, empty or degenerate."""
+
+
+class OutOfFamilyError(HyperpinoError):
+    """A problem outside what a model was trained for (e.g. variable coefficients, zero-shot)."""
+
+
+class CheckpointError(HyperpinoError):
+    """A weights file whose keys, shapes or metadata do not match what is asked of it."""

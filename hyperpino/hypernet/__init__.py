@@ -1,0 +1,1 @@
+"""Shared hypernetwork core: ParamSpec, functional targets, MIP, output heads."""

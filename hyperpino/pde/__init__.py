@@ -1,0 +1,1 @@
+"""PDE problems: safe expressions, spec files, geometry, residual engine."""
