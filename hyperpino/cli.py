@@ -28,6 +28,40 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from hyperpino.pde.spec_io import read_spec
+
+    spec = read_spec(args.spec)  # schema errors surface before torch is even imported
+    from hyperpino.pde.check import plot, summary
+    from hyperpino.pde.problem import build_problem
+
+    problem = build_problem(spec)
+    if not args.quiet:
+        print(summary(problem))
+    if args.plot:
+        plot(problem, args.plot)
+        if not args.quiet:
+            print(f"  plot         {args.plot}")
+    if args.json:
+        print(json.dumps({"name": problem.name, "kind": problem.kind,
+                          "pieces": list(problem.domain.active_pieces), "ok": True}))
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from hyperpino.pde.spec import Spec
+
+    print(json.dumps(Spec.model_json_schema(), indent=2))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from hyperpino.demo import run_demo
+
+    run_demo(Path(args.out), quiet=args.quiet)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hyperpino",
@@ -37,6 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+
+    p = sub.add_parser("check", help="validate a spec file and summarise the problem")
+    p.add_argument("spec", help="problem spec (.toml, .yaml, .json)")
+    p.add_argument("--plot", metavar="PNG", help="draw the domain, boundary pieces and normals")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the spec format")
+    p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("demo", help="run the bundled demonstration (what `make demo` runs)")
+    p.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_demo)
 
     from hyperpino import bench
 
@@ -68,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `hyperpino check ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,173 @@
+"""Simple polygons and triangles, with exact signed distances.
+
+Edge ``i`` joins vertex ``i`` to vertex ``i + 1`` (cyclically) and is the piece ``NAME.i``.
+Vertices may be listed in either orientation; the outward normals follow from the sign of the
+area. The distance is the minimum over edges and the sign comes from a crossing count, both
+computed for all points against all edges at once (``(..., E)`` intermediates).
+"""
+
+from __future__ import annotations
+
+from typing import final
+
+import torch
+from torch import Tensor
+
+from hyperpino.errors import GeometryError
+from hyperpino.pde.geometry._checks import check_name, points
+from hyperpino.pde.geometry._segments import (
+    ccw_outward_normal,
+    cross,
+    segment_distance2,
+    segment_points,
+    segment_project,
+)
+from hyperpino.pde.geometry.base import BBox, Geometry, Primitive, check_affine
+
+_REL_TOL = 1e-9
+"""Edges closer than this (relative to the polygon's size) count as touching."""
+
+MAX_VERTICES = 1024
+"""The simplicity check compares all pairs of edges; this bounds its cost."""
+
+
+class _VertexShape(Primitive):
+    """Shared implementation of :class:`Polygon` and :class:`Triangle`."""
+
+    def __init__(self, name: str, vertices: object):
+        self.name = check_name(name)
+        where = f"geometry.primitives.{name}.vertices"
+        self.vertices = points(where, vertices)
+        _check_simple(where, self.vertices)
+        v = torch.tensor(self.vertices, dtype=torch.float64)
+        self._ccw = bool(_signed_area(v) > 0)
+
+    @property
+    def local_pieces(self) -> tuple[str, ...]:
+        return tuple(str(i) for i in range(len(self.vertices)))
+
+    def _params(self) -> tuple:
+        return self.vertices
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, {[list(v) for v in self.vertices]})"
+
+    def bbox(self) -> BBox:
+        xs, ys = zip(*self.vertices, strict=True)
+        return (min(xs), max(xs)), (min(ys), max(ys))
+
+    def _edges(self, like: Tensor) -> tuple[Tensor, Tensor]:
+        """Edge start and end points, each ``(E, 2)``."""
+        a = like.new_tensor(self.vertices)
+        return a, torch.roll(a, -1, 0)
+
+    def _normals(self, a: Tensor, b: Tensor) -> Tensor:
+        n = ccw_outward_normal(a, b)
+        return n if self._ccw else -n
+
+    def _sdf_piece(self, p: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = self._edges(p)
+        q = p[..., None, :]                                     # (..., 1, 2) against (E, 2)
+        dist2, k = segment_distance2(a, b, q).min(-1)
+        # Even-odd rule: count edges crossing the horizontal ray to the right of p. An edge counts
+        # when its endpoints straddle the ray's line (half-open, so shared vertices count once).
+        y = q[..., 1]
+        straddles = (a[:, 1] > y) != (b[:, 1] > y)
+        dy = b[:, 1] - a[:, 1]
+        dy = torch.where(dy == 0, torch.ones_like(dy), dy)
+        x_cross = a[:, 0] + (y - a[:, 1]) * (b[:, 0] - a[:, 0]) / dy
+        inside = (straddles & (q[..., 0] < x_cross)).sum(-1) % 2 == 1
+        dist = torch.sqrt(dist2)
+        return torch.where(inside, -dist, dist), k
+
+    def piece_lengths(self) -> tuple[float, ...]:
+        a, b = self._edges(torch.empty(0, dtype=torch.float64))
+        return tuple(float(x) for x in torch.linalg.vector_norm(b - a, dim=-1))
+
+    def piece_points(self, k: int, u: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = self._edges(u)
+        n = self._normals(a[k], b[k])
+        return segment_points(a[k], b[k], u), n.expand(u.shape[0], 2)
+
+    def project(self, k: int, q: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = self._edges(q)
+        n = self._normals(a[k], b[k])
+        return segment_project(a[k], b[k], q), n.expand(q.shape[0], 2)
+
+    def _mapped(self, scale, shift) -> list[tuple[float, float]]:
+        (sx, sy), (tx, ty) = check_affine(scale, shift)
+        return [(sx * x + tx, sy * y + ty) for x, y in self.vertices]
+
+
+@final
+class Polygon(_VertexShape):
+    """A simple polygon with at least 3 vertices, listed in either orientation.
+
+    Pieces ``NAME.0`` ... ``NAME.{n-1}``; edge ``i`` runs from vertex ``i`` to vertex ``i + 1``.
+    """
+
+    def transformed(self, scale, shift) -> Geometry:
+        return Polygon(self.name, self._mapped(scale, shift))
+
+
+@final
+class Triangle(_VertexShape):
+    """A non-degenerate triangle; pieces ``NAME.0``, ``NAME.1``, ``NAME.2`` as for a polygon."""
+
+    def __init__(self, name: str, vertices: object):
+        where = f"geometry.primitives.{check_name(name)}.vertices"
+        got = points(where, vertices)
+        if len(got) != 3:
+            raise GeometryError(where, f"a triangle needs exactly 3 vertices, got {len(got)}")
+        super().__init__(name, got)
+
+    def transformed(self, scale, shift) -> Geometry:
+        return Triangle(self.name, self._mapped(scale, shift))
+
+
+def _signed_area(v: Tensor) -> Tensor:
+    """Shoelace area of vertices ``v (E, 2)``; positive for counter-clockwise order."""
+    return 0.5 * cross(v, torch.roll(v, -1, 0)).sum()
+
+
+def _check_simple(where: str, verts: tuple[tuple[float, float], ...]) -> None:
+    """Raise unless ``verts`` is a simple polygon with at least 3 vertices and non-zero area."""
+    n = len(verts)
+    if n < 3:
+        raise GeometryError(where, f"a polygon needs at least 3 vertices, got {n}")
+    if n > MAX_VERTICES:
+        raise GeometryError(where, f"too many vertices ({n}, at most {MAX_VERTICES})")
+    v = torch.tensor(verts, dtype=torch.float64)
+    size = float((v.amax(0) - v.amin(0)).max())
+    tol = _REL_TOL * size
+    a, b = v, torch.roll(v, -1, 0)
+    e = b - a
+    lengths = torch.linalg.vector_norm(e, dim=-1)
+    short = torch.nonzero(lengths <= tol).flatten()
+    if short.numel():
+        i = int(short[0])
+        raise GeometryError(where, f"vertices {i} and {(i + 1) % n} coincide")
+    # Non-adjacent edges must not touch: pairwise segment distances, all pairs at once.
+    i, j = torch.triu_indices(n, n, offset=2)
+    keep = ~((i == 0) & (j == n - 1))
+    i, j = i[keep], j[keep]
+    ai, bi, aj, bj = a[i], b[i], a[j], b[j]
+    # Proper crossings: each segment's endpoints lie strictly on opposite sides of the other.
+    proper = ((cross(bi - ai, aj - ai) * cross(bi - ai, bj - ai) < 0)
+              & (cross(bj - aj, ai - aj) * cross(bj - aj, bi - aj) < 0))
+    touch = torch.stack([segment_distance2(ai, bi, aj), segment_distance2(ai, bi, bj),
+                         segment_distance2(aj, bj, ai), segment_distance2(aj, bj, bi)]).amin(0)
+    bad = proper | (touch <= tol * tol)
+    if bool(bad.any()):
+        k = int(torch.nonzero(bad)[0])
+        raise GeometryError(where, f"edges {int(i[k])} and {int(j[k])} intersect "
+                            "(the polygon must be simple)")
+    if abs(float(_signed_area(v))) <= _REL_TOL * size * size:
+        raise GeometryError(where, "the vertices enclose zero area (they are collinear)")
+    # Consecutive edges meet only at their shared vertex unless the boundary folds back on itself.
+    e_next = torch.roll(e, -1, 0)
+    fold = ((cross(e, e_next).abs() <= _REL_TOL * lengths * torch.roll(lengths, -1, 0))
+            & ((e * e_next).sum(-1) < 0))
+    if bool(fold.any()):
+        i = int(torch.nonzero(fold)[0])
+        raise GeometryError(where, f"edges {i} and {(i + 1) % n} overlap (the polygon folds back)")

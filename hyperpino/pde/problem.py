@@ -1,0 +1,292 @@
+"""A validated problem: a spec turned into geometry, operator, conditions and expressions.
+
+:func:`build_problem` is where a spec's *meaning* is checked, each failure a
+:class:`~hyperpino.errors.SpecError` that names the field: patterns that match no boundary piece,
+pieces with no condition or two, conditions an operator's type needs but lacks, geometry outside
+the box. Everything stays in the user's coordinates; :class:`~hyperpino.pde.coords.BoxMap` carries
+it to the canonical square (see :mod:`hyperpino.pde.discretize`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy
+import torch
+
+from hyperpino.errors import SpecError
+from hyperpino.pde import geometry as geo
+from hyperpino.pde.coords import BoxMap
+from hyperpino.pde.expr import RESERVED, parse_expression, symbol
+from hyperpino.pde.operator import Operator, derivative_names, parse_operator
+from hyperpino.pde.spec import Spec
+
+BOUNDARY_KINDS = ("dirichlet", "neumann", "robin")
+INITIAL_KINDS = ("initial_value", "initial_rate")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One entry of ``bcs`` resolved to the active pieces it covers (sympy, user coordinates)."""
+
+    kind: str
+    index: int
+    pieces: tuple[str, ...]
+    value: sympy.Expr
+    a: sympy.Expr | None = None
+    b: sympy.Expr | None = None
+
+    def describe(self, coords: tuple[str, str]) -> str:
+        x, t = coords
+        value = show(self.value)
+        if self.kind == "dirichlet":
+            return f"u = {value}"
+        if self.kind == "neumann":
+            return f"∂u/∂n = {value}"
+        if self.kind == "robin":
+            a, b = (show(c) if c.is_Atom else f"({show(c)})" for c in (self.a, self.b))
+            a, b = ("" if c == "1" else f"{c}·" for c in (a, b))
+            return f"{a}u + {b}∂u/∂n = {value}"
+        if self.kind == "initial_value":
+            return f"u({x}, {t}0) = {value}"
+        return f"u_{t}({x}, {t}0) = {value}"
+
+
+def show(expr: sympy.Expr) -> str:
+    """Short text for an expression: floats without trailing digits (0.2, not 0.200000000000000)."""
+    return sympy.sstr(expr, full_prec=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A whole validated problem in the user's coordinates."""
+
+    spec: Spec
+    domain: geo.Domain
+    operator: Operator
+    kind: str
+    source: sympy.Expr
+    conditions: tuple[Condition, ...]
+    exact: sympy.Expr | None
+    initial_pieces: tuple[str, ...] = ()
+    final_pieces: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def coords(self) -> tuple[str, str]:
+        return self.spec.coords
+
+    @cached_property
+    def map(self) -> BoxMap:
+        (x0, x1), (y0, y1) = self.spec.box
+        return BoxMap(((float(x0), float(x1)), (float(y0), float(y1))))
+
+    @cached_property
+    def canonical_domain(self) -> geo.Domain:
+        """The domain mapped onto [-1, 1]² (same piece names)."""
+        return geo.Domain(self.domain.geometry.transformed(self.map.scale, self.map.shift))
+
+    def conditions_on(self, piece: str) -> list[Condition]:
+        return [c for c in self.conditions if piece in c.pieces]
+
+
+def build_problem(spec: Spec) -> Problem:
+    """Check a spec's meaning and build the :class:`Problem` (raises ``SpecError``)."""
+    coords = spec.coords
+    params = {k: float(v) for k, v in spec.parameters.items()}
+    clash = set(coords) | RESERVED | set(derivative_names(coords))
+    for name, value in params.items():
+        if name in clash:
+            raise SpecError(f"parameters.{name}", "clashes with a coordinate, function or term name")
+        if not math.isfinite(value):
+            raise SpecError(f"parameters.{name}", "must be a finite number")
+    (x0, x1), (y0, y1) = spec.box
+    for i, (lo, hi) in enumerate(spec.box):
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+            raise SpecError(f"box[{i}]", f"needs finite bounds with lower < upper, got [{lo}, {hi}]")
+    scope = [*coords, *params]
+    subs = {symbol(k): v for k, v in params.items()}
+
+    def expr(value: object, where: str) -> sympy.Expr:
+        return parse_expression(value, scope, where=where).subs(subs)
+
+    domain = _build_domain(spec, params)
+    _check_inside_box(domain, spec.box)
+    operator = parse_operator(spec.operator.expr, spec.operator.coefficients, coords, params)
+    kind = operator.kind(domain.sample_interior(256, generator=torch.Generator().manual_seed(0),
+                                                dtype=torch.float64))
+    source = expr(spec.operator.source, "operator.source")
+    exact = None if spec.exact is None else expr(spec.exact, "exact")
+
+    initial, final = (), ()
+    if spec.is_evolution:
+        initial = _pieces_on_line(domain, y0)
+        final = _pieces_on_line(domain, y1)
+    conditions = _resolve_conditions(spec, domain, expr, initial, final)
+    notes = _check_requirements(spec, operator, kind, domain, conditions, initial, final)
+    return Problem(spec, domain, operator, kind, source, conditions, exact, initial, final, notes)
+
+
+def _build_domain(spec: Spec, params: dict[str, float]) -> geo.Domain:
+    subs = {symbol(k): v for k, v in params.items()}
+
+    def num(value: object, where: str) -> float:
+        e = parse_expression(value, list(params), where=where).subs(subs)
+        if e.free_symbols or not e.is_real:
+            raise SpecError(where, "must be a constant")
+        return float(e)
+
+    prims = {}
+    for name, p in spec.geometry.primitives.items():
+        w = f"geometry.primitives.{name}"
+        pair = lambda v, f, w=w: (num(v[0], f"{w}.{f}[0]"), num(v[1], f"{w}.{f}[1]"))  # noqa: E731
+        if p.type == "rectangle":
+            prims[name] = geo.Rectangle(name, pair(p.min, "min"), pair(p.max, "max"))
+        elif p.type == "disk":
+            prims[name] = geo.Disk(name, pair(p.center, "center"), num(p.radius, f"{w}.radius"))
+        elif p.type == "ellipse":
+            prims[name] = geo.Ellipse(name, pair(p.center, "center"), pair(p.semi_axes, "semi_axes"),
+                                      num(p.angle, f"{w}.angle"))
+        else:
+            verts = [pair(v, f"vertices[{i}]") for i, v in enumerate(p.vertices)]
+            cls = geo.Triangle if p.type == "triangle" else geo.Polygon
+            prims[name] = cls(name, verts)
+    csg = spec.geometry.csg
+    if csg is None:
+        if len(prims) > 1:
+            raise SpecError("geometry.csg", "required when there is more than one primitive")
+        csg = next(iter(prims))
+    return geo.Domain(geo.parse_csg(csg, prims, where="geometry.csg"), where="geometry")
+
+
+def _check_inside_box(domain: geo.Domain, box) -> None:
+    pts = domain.sample_boundary(2048, generator=torch.Generator().manual_seed(0),
+                                 dtype=torch.float64).points
+    for axis, (lo, hi) in enumerate(box):
+        tol = 1e-9 * (hi - lo)
+        vals = pts[:, axis]
+        if bool((vals < lo - tol).any()) or bool((vals > hi + tol).any()):
+            found = (float(vals.min()), float(vals.max()))
+            raise SpecError("geometry", f"the domain extends outside the box: {'xy'[axis]} spans "
+                            f"[{found[0]:.4g}, {found[1]:.4g}], box[{axis}] is [{lo}, {hi}]")
+
+
+def _pieces_on_line(domain: geo.Domain, level: float) -> tuple[str, ...]:
+    """Active pieces lying entirely on the horizontal line y = level (the t0 / t1 edges)."""
+    out = []
+    for piece in domain.active_pieces:
+        pts = domain.sample_boundary(32, pieces=[piece], generator=torch.Generator().manual_seed(1),
+                                     dtype=torch.float64).points
+        if bool(((pts[:, 1] - level).abs() <= 1e-9 * max(1.0, abs(level))).all()):
+            out.append(piece)
+    return tuple(out)
+
+
+def match_pieces(patterns: list[str], domain: geo.Domain, where: str) -> tuple[str, ...]:
+    """Active pieces matched by glob ``patterns``, in the geometry's order; each pattern must hit one."""
+    active = set(domain.active_pieces)
+    hit: set[str] = set()
+    for j, pattern in enumerate(patterns):
+        names = [n for n in domain.geometry.piece_names if fnmatch.fnmatchcase(n, pattern)]
+        live = [n for n in names if n in active]
+        if not names:
+            raise SpecError(f"{where}[{j}]", f"no boundary piece matches {pattern!r} "
+                            f"(pieces: {', '.join(domain.active_pieces)})")
+        if not live:
+            raise SpecError(f"{where}[{j}]", f"{pattern!r} matches only pieces that are not on the "
+                            f"domain's boundary ({', '.join(names)})")
+        hit.update(live)
+    return tuple(n for n in domain.active_pieces if n in hit)
+
+
+def _resolve_conditions(spec, domain, expr, initial, final) -> tuple[Condition, ...]:
+    t = spec.coords[1]
+    owner: dict[tuple[str, str], int] = {}  # (slot, piece) -> bcs index; slot: boundary/value/rate
+    out = []
+    for i, bc in enumerate(spec.bcs):
+        where = f"bcs[{i}]"
+        if bc.type in INITIAL_KINDS:
+            if not spec.is_evolution:
+                raise SpecError(f"{where}.type", f"{bc.type} needs coords = ['x', 't']")
+            if not initial:
+                raise SpecError(where, f"the domain has no edge on {t} = {t}0 (box[1][0])")
+            pieces = initial if bc.on is None else match_pieces(bc.on, domain, f"{where}.on")
+            stray = [p for p in pieces if p not in initial]
+            if stray:
+                raise SpecError(f"{where}.on", f"{stray[0]!r} is not on the initial edge {t} = {t}0")
+            slot = "value" if bc.type == "initial_value" else "rate"
+        else:
+            pieces = match_pieces(bc.on, domain, f"{where}.on")
+            if spec.is_evolution:
+                for p in pieces:
+                    if p in final:
+                        raise SpecError(f"{where}.on", f"{p!r} lies on the final edge {t} = {t}1, where "
+                                        "an evolution problem takes no condition")
+                    if p in initial:
+                        raise SpecError(f"{where}.on", f"{p!r} lies on the initial edge {t} = {t}0: "
+                                        "use initial_value / initial_rate there")
+            slot = "boundary"
+        for p in pieces:
+            if (slot, p) in owner:
+                raise SpecError(f"{where}.on", f"piece {p!r} already has a condition "
+                                f"(bcs[{owner[slot, p]}])")
+            owner[slot, p] = i
+        a = b = None
+        if bc.type == "robin":
+            a, b = expr(bc.a, f"{where}.a"), expr(bc.b, f"{where}.b")
+            if b == 0:
+                raise SpecError(f"{where}.b", "must not be 0 (a condition on u alone is dirichlet)")
+        out.append(Condition(bc.type, i, pieces, expr(bc.value, f"{where}.value"), a, b))
+    return tuple(out)
+
+
+def _check_requirements(spec, operator, kind, domain, conditions, initial, final) -> tuple[str, ...]:
+    covered = {p for c in conditions if c.kind in BOUNDARY_KINDS for p in c.pieces}
+    notes = []
+    if not spec.is_evolution:
+        missing = [p for p in domain.active_pieces if p not in covered]
+        if missing:
+            raise SpecError("bcs", f"boundary piece {missing[0]!r} has no condition")
+        if kind != "elliptic":
+            notes.append(f"a {kind} operator posed with conditions on the whole boundary (a "
+                         "boundary-value problem); for evolution in t use coords = ['x', 't']")
+        return tuple(notes)
+    t = spec.coords[1]
+    c = dict(zip(("u", "ux", "ut", "uxx", "utt", "uxt"), operator.coefficients))
+    if kind == "elliptic":
+        raise SpecError("operator", f"elliptic in (x, {t}): a boundary-value problem needs "
+                        "coords = ['x', 'y']")
+    if kind == "parabolic" and (c["utt"] != 0 or c["uxt"] != 0 or c["ut"] == 0):
+        raise SpecError("operator", f"parabolic in {t} needs a u_{t} term and no u_{t}{t} or "
+                        f"u_x{t} term")
+    if kind == "hyperbolic" and c["utt"] == 0:
+        raise SpecError("operator", f"hyperbolic in {t} needs a u_{t}{t} term "
+                        f"(the initial edge {t} = {t}0 is characteristic otherwise)")
+    if kind == "first-order" and c["ut"] == 0:
+        raise SpecError("operator", f"a first-order evolution problem needs a u_{t} term")
+    kinds = {c.kind for c in conditions}
+    values = {p for c in conditions if c.kind == "initial_value" for p in c.pieces}
+    rates = {p for c in conditions if c.kind == "initial_rate" for p in c.pieces}
+    need_rate = kind == "hyperbolic"
+    for p in initial:
+        if p not in values:
+            raise SpecError("bcs", f"a {kind} problem needs initial_value on {p!r} ({t} = {t}0)")
+        if need_rate and p not in rates:
+            raise SpecError("bcs", f"a hyperbolic problem needs initial_rate on {p!r} ({t} = {t}0)")
+    if "initial_rate" in kinds and not need_rate:
+        raise SpecError("bcs", f"a {kind} problem takes initial_value only, not initial_rate")
+    sides = [p for p in domain.active_pieces if p not in initial and p not in final]
+    missing = [p for p in sides if p not in covered]
+    if missing and kind != "first-order":
+        raise SpecError("bcs", f"boundary piece {missing[0]!r} has no condition")
+    if missing:
+        notes.append("first-order problem: no condition on " + ", ".join(missing) +
+                     " (fine on outflow edges)")
+    return tuple(notes)
