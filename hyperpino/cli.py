@@ -43,8 +43,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"  plot         {args.plot}")
     if args.json:
-        print(json.dumps({"name": problem.name, "kind": problem.kind,
-                          "pieces": list(problem.domain.active_pieces), "ok": True}))
+        print(
+            json.dumps(
+                {
+                    "name": problem.name,
+                    "kind": problem.kind,
+                    "pieces": list(problem.domain.active_pieces),
+                    "ok": True,
+                }
+            )
+        )
     return 0
 
 

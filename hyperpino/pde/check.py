@@ -26,18 +26,25 @@ def summary(problem: Problem) -> str:
     if m.is_identity:
         lines.append("  box map      identity (the box is [-1, 1]²)")
     else:
-        lines.append(f"  box map      X = {_affine(sx, bx, x)},  Y = {_affine(sy, by, y)}  (onto [-1, 1]²)")
+        lines.append(
+            f"  box map      X = {_affine(sx, bx, x)},  Y = {_affine(sy, by, y)}  (onto [-1, 1]²)"
+        )
     coeff = "constant coefficients" if op.is_constant else "variable coefficients"
     lines.append(f"  operator     {op.describe()} = f   ({problem.kind}, {coeff})")
     if op.is_constant and not m.is_identity:
-        canon = [c * k for c, k in zip(op.vector(), m.term_factors())]
+        canon = [c * k for c, k in zip(op.vector(), m.term_factors(), strict=True)]
         from hyperpino.pde.terms import TERMS
 
-        lines.append("  canonical    " + ", ".join(f"{t}: {c:.6g}" for t, c in zip(TERMS, canon) if c))
+        lines.append(
+            "  canonical    " + ", ".join(f"{t}: {c:.6g}" for t, c in zip(TERMS, canon, strict=True) if c)
+        )
     lines.append(f"  source       f = {show(problem.source)}")
     d = problem.domain
     csg = s.geometry.csg or next(iter(s.geometry.primitives))
-    lines.append(f"  domain       {csg}: area {d.area:.6g}, {len(d.active_pieces)} boundary piece{'s' if len(d.active_pieces) != 1 else ''}")
+    lines.append(
+        f"  domain       {csg}: area {d.area:.6g}, {len(d.active_pieces)} boundary "
+        + ("piece" if len(d.active_pieces) == 1 else "pieces")
+    )
     width = max(len(p) for p in d.active_pieces)
     for piece in d.active_pieces:
         conds = problem.conditions_on(piece)
@@ -52,8 +59,10 @@ def summary(problem: Problem) -> str:
         res = exact_residuals(problem)
         worst = max(res.values())
         lines.append(f"  exact        u = {show(problem.exact)}")
-        lines.append(f"               max residual of the spec's equations at u: {worst:.2e}"
-                     + ("" if worst < 1e-6 else "  <-- the exact solution does not fit the spec"))
+        lines.append(
+            f"               max residual of the spec's equations at u: {worst:.2e}"
+            + ("" if worst < 1e-6 else "  <-- the exact solution does not fit the spec")
+        )
     for note in problem.notes:
         lines.append(f"  note         {note}")
     return "\n".join(lines)

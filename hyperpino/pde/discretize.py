@@ -15,11 +15,21 @@ import torch
 from torch import Tensor
 
 from hyperpino.pde import geometry as geo
-from hyperpino.pde.expr import to_torch
+from hyperpino.pde.expr_torch import to_torch
 from hyperpino.pde.problem import Condition, Problem
 
-CHANNELS = ("domain", "dirichlet_mask", "dirichlet_value", "neumann_mask", "neumann_value",
-            "robin_mask", "robin_a", "robin_b", "robin_value", "source")
+CHANNELS = (
+    "domain",
+    "dirichlet_mask",
+    "dirichlet_value",
+    "neumann_mask",
+    "neumann_value",
+    "robin_mask",
+    "robin_a",
+    "robin_b",
+    "robin_value",
+    "source",
+)
 """Image channels in the order :func:`rasterize_problem` stacks them."""
 
 
@@ -64,9 +74,14 @@ class Collocation:
     condition: Tensor
 
 
-def sample_problem(problem: Problem, n_interior: int, n_boundary: int, *,
-                   generator: torch.Generator | None = None,
-                   dtype: torch.dtype = torch.float32) -> Collocation:
+def sample_problem(
+    problem: Problem,
+    n_interior: int,
+    n_boundary: int,
+    *,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> Collocation:
     """Uniform interior points and boundary rows (pieces with two conditions give two rows)."""
     m = problem.map
     dom = problem.canonical_domain
@@ -86,13 +101,24 @@ def sample_problem(problem: Problem, n_interior: int, n_boundary: int, *,
             a, b, d, g = _rows(cond, problem.coords, ub[sel], un[sel], scale)
             tag = torch.full_like(g, cond.index, dtype=torch.long)
             parts.append((bs.points[sel], a, b, d, g, bs.normals[sel], tag))
-    cat = [torch.cat(col) for col in zip(*parts)]
-    return Collocation(pts, coeffs, source.expand(pts.shape[0]), boundary=cat[0], a=cat[1], b=cat[2],
-                       direction=cat[3], g=cat[4], normal=cat[5], condition=cat[6])
+    cat = [torch.cat(col) for col in zip(*parts, strict=True)]
+    return Collocation(
+        pts,
+        coeffs,
+        source.expand(pts.shape[0]),
+        boundary=cat[0],
+        a=cat[1],
+        b=cat[2],
+        direction=cat[3],
+        g=cat[4],
+        normal=cat[5],
+        condition=cat[6],
+    )
 
 
-def rasterize_problem(problem: Problem, n: int, *, band_px: float = 1.5,
-                      dtype: torch.dtype = torch.float32) -> Tensor:
+def rasterize_problem(
+    problem: Problem, n: int, *, band_px: float = 1.5, dtype: torch.dtype = torch.float32
+) -> Tensor:
     """Model input images ``(len(CHANNELS), n, n)`` on the canonical square (row 0 is y = +1).
 
     Boundary bands are ``band_px`` pixels wide on each side of the boundary; values are those of
@@ -157,8 +183,9 @@ def exact_residuals(problem: Problem, n: int = 512, seed: int = 0) -> dict[str, 
             continue
         p, nrm = bs.points[sel], bs.normals[sel]
         val = fu(p[:, 0], p[:, 1]).expand(p.shape[0])
-        grad = torch.stack([fx(p[:, 0], p[:, 1]).expand(p.shape[0]),
-                            fy(p[:, 0], p[:, 1]).expand(p.shape[0])], -1)
+        grad = torch.stack(
+            [fx(p[:, 0], p[:, 1]).expand(p.shape[0]), fy(p[:, 0], p[:, 1]).expand(p.shape[0])], -1
+        )
         a, b, _, g = _rows(cond, problem.coords, p, nrm, torch.ones(2, dtype=torch.float64))
         res = a * val + b * (grad * nrm).sum(-1) - g
         out[f"bcs[{cond.index}]"] = float(res.abs().max())

@@ -21,7 +21,8 @@ import torch
 from torch import Tensor
 
 from hyperpino.errors import OutOfFamilyError, SpecError
-from hyperpino.pde.expr import parse_expression, symbol, to_torch
+from hyperpino.pde.expr import parse_expression, symbol
+from hyperpino.pde.expr_torch import to_torch
 from hyperpino.pde.terms import TERMS
 
 KINDS = ("elliptic", "parabolic", "hyperbolic", "first-order")
@@ -30,8 +31,14 @@ KINDS = ("elliptic", "parabolic", "hyperbolic", "first-order")
 def derivative_names(coords: tuple[str, str]) -> dict[str, str]:
     """Accepted derivative names -> the canonical term name in ``TERMS``."""
     a, b = coords
-    names = {"u": "u", f"u{a}": "ux", f"u{b}": "uy", f"u{a}{a}": "uxx", f"u{b}{b}": "uyy",
-             f"u{a}{b}": "uxy"}
+    names = {
+        "u": "u",
+        f"u{a}": "ux",
+        f"u{b}": "uy",
+        f"u{a}{a}": "uxx",
+        f"u{b}{b}": "uyy",
+        f"u{a}{b}": "uxy",
+    }
     return names
 
 
@@ -52,7 +59,8 @@ class Operator:
         if not self.is_constant:
             raise OutOfFamilyError(
                 "operator: the coefficients depend on the coordinates; constant coefficients are "
-                "the family a hypernetwork takes zero-shot (use the reference solver or fine-tuning)")
+                "the family a hypernetwork takes zero-shot (use the reference solver or fine-tuning)"
+            )
         return tuple(float(c) for c in self.coefficients)
 
     def coefficient_fn(self) -> Callable[[Tensor], Tensor]:
@@ -62,7 +70,7 @@ class Operator:
 
     def kind(self, points: Tensor | None = None) -> str:
         """The operator's type; variable coefficients are classified at ``points`` (N, 2)."""
-        c = dict(zip(TERMS, self.coefficients))
+        c = dict(zip(TERMS, self.coefficients, strict=True))
         if self.is_constant:
             return classify(float(c["uxx"]), float(c["uxy"]), float(c["uyy"]))
         if points is None:
@@ -70,21 +78,35 @@ class Operator:
         values = self.coefficient_fn()(points.double())
         kinds = {classify(float(v[3]), float(v[5]), float(v[4])) for v in values}
         if len(kinds) > 1:
-            raise SpecError("operator", "changes type inside the domain (" + ", ".join(sorted(kinds)) + ")")
+            raise SpecError(
+                "operator", "changes type inside the domain (" + ", ".join(sorted(kinds)) + ")"
+            )
         return kinds.pop()
 
     def apply(self, u: sympy.Expr) -> sympy.Expr:
         """``L u`` for a sympy expression ``u`` in the coordinates (no simplification)."""
         x, y = (symbol(n) for n in self.coords)
-        parts = {"u": u, "ux": u.diff(x), "uy": u.diff(y), "uxx": u.diff(x, 2), "uyy": u.diff(y, 2),
-                 "uxy": u.diff(x, y)}
-        return sympy.Add(*(c * parts[t] for t, c in zip(TERMS, self.coefficients) if c != 0))
+        parts = {
+            "u": u,
+            "ux": u.diff(x),
+            "uy": u.diff(y),
+            "uxx": u.diff(x, 2),
+            "uyy": u.diff(y, 2),
+            "uxy": u.diff(x, y),
+        }
+        return sympy.Add(*(c * parts[t] for t, c in zip(TERMS, self.coefficients, strict=True) if c != 0))
 
     def describe(self) -> str:
         """Human-readable form, e.g. ``-u_xx - u_yy + 64·u``."""
         a, b = self.coords
-        label = {"u": "u", "ux": f"u_{a}", "uy": f"u_{b}", "uxx": f"u_{a}{a}", "uyy": f"u_{b}{b}",
-                 "uxy": f"u_{a}{b}"}
+        label = {
+            "u": "u",
+            "ux": f"u_{a}",
+            "uy": f"u_{b}",
+            "uxx": f"u_{a}{a}",
+            "uyy": f"u_{b}{b}",
+            "uxy": f"u_{a}{b}",
+        }
         out = ""
         for term in ("uxx", "uxy", "uyy", "ux", "uy", "u"):
             c = self.coefficients[TERMS.index(term)]
@@ -97,7 +119,7 @@ class Operator:
                 sign = "-" if v < 0 else "+"
                 mag = f"{abs(v):.6g}"
                 piece = label[term] if mag == "1" else f"{mag}·{label[term]}"
-            out += (f"{'-' if sign == '-' else ''}{piece}" if not out else f" {sign} {piece}")
+            out += f"{'-' if sign == '-' else ''}{piece}" if not out else f" {sign} {piece}"
         return out
 
 
@@ -115,8 +137,12 @@ def classify(cxx: float, cxy: float, cyy: float) -> str:
 _HIGHER = re.compile(r"\bu[a-z]{3,}\b")
 
 
-def parse_operator(expr: str | None, coefficients: Mapping[str, object] | None,
-                   coords: tuple[str, str], params: Mapping[str, float]) -> Operator:
+def parse_operator(
+    expr: str | None,
+    coefficients: Mapping[str, object] | None,
+    coords: tuple[str, str],
+    params: Mapping[str, float],
+) -> Operator:
     """Build an :class:`Operator` from an operator string or a coefficient table (spec fields)."""
     if (expr is None) == (coefficients is None):
         raise SpecError("operator", "give exactly one of 'expr' and 'coefficients'")
@@ -133,20 +159,28 @@ def parse_operator(expr: str | None, coefficients: Mapping[str, object] | None,
     else:
         higher = _HIGHER.search(expr)
         if higher and higher.group() not in names:
-            raise SpecError("operator.expr", f"{higher.group()!r}: derivatives above second order "
-                            "are not supported (a linear second-order operator is expected)")
+            raise SpecError(
+                "operator.expr",
+                f"{higher.group()!r}: derivatives above second order "
+                "are not supported (a linear second-order operator is expected)",
+            )
         parsed = parse_expression(expr, [*scope, *names], where="operator.expr").subs(subs)
         deriv_syms = {symbol(n) for n in names}
         for name, term in names.items():
             c = parsed.diff(symbol(name))
             if c.free_symbols & deriv_syms:
-                raise SpecError("operator.expr", f"not linear in u (the coefficient of {name} "
-                                f"contains {sorted(map(str, c.free_symbols & deriv_syms))[0]})")
+                raise SpecError(
+                    "operator.expr",
+                    f"not linear in u (the coefficient of {name} "
+                    f"contains {sorted(map(str, c.free_symbols & deriv_syms))[0]})",
+                )
             coeffs[term] += c
         rest = parsed.subs({s: 0 for s in deriv_syms})
         if rest != 0:
-            raise SpecError("operator.expr", f"the term {rest} does not contain u; "
-                            "move it to the source (L u = f)")
+            raise SpecError(
+                "operator.expr",
+                f"the term {rest} does not contain u; move it to the source (L u = f)",
+            )
     op = Operator(tuple(coeffs[t] for t in TERMS), coords)
     if all(c == 0 for c in op.coefficients):
         raise SpecError("operator", "has no terms")

@@ -21,11 +21,15 @@ def plot_inputs(images: Tensor, path: str | Path, *, title: str = "") -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 5, figsize=(16, 6.8), constrained_layout=True)
-    for ax, name, img in zip(axes.flat, CHANNELS, images):
+    for ax, name, img in zip(axes.flat, CHANNELS, images, strict=False):
         data = img.detach().cpu().numpy()
         lim = float(abs(data).max()) or 1.0
-        cmap, vmin = ("gray_r", 0.0) if name.endswith("mask") or name == "domain" else ("RdBu_r", -lim)
-        im = ax.imshow(data, extent=(-1, 1, -1, 1), cmap=cmap, vmin=vmin, vmax=lim, interpolation="nearest")
+        cmap, vmin = (
+            ("gray_r", 0.0) if name.endswith("mask") or name == "domain" else ("RdBu_r", -lim)
+        )
+        im = ax.imshow(
+            data, extent=(-1, 1, -1, 1), cmap=cmap, vmin=vmin, vmax=lim, interpolation="nearest"
+        )
         ax.set_title(name.replace("_", " "), fontsize=10)
         ax.set_xticks([-1, 0, 1])
         ax.set_yticks([-1, 0, 1])

@@ -104,13 +104,17 @@ def build_problem(spec: Spec) -> Problem:
     clash = set(coords) | RESERVED | set(derivative_names(coords))
     for name, value in params.items():
         if name in clash:
-            raise SpecError(f"parameters.{name}", "clashes with a coordinate, function or term name")
+            raise SpecError(
+                f"parameters.{name}", "clashes with a coordinate, function or term name"
+            )
         if not math.isfinite(value):
             raise SpecError(f"parameters.{name}", "must be a finite number")
     (x0, x1), (y0, y1) = spec.box
     for i, (lo, hi) in enumerate(spec.box):
         if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
-            raise SpecError(f"box[{i}]", f"needs finite bounds with lower < upper, got [{lo}, {hi}]")
+            raise SpecError(
+                f"box[{i}]", f"needs finite bounds with lower < upper, got [{lo}, {hi}]"
+            )
     scope = [*coords, *params]
     subs = {symbol(k): v for k, v in params.items()}
 
@@ -120,8 +124,9 @@ def build_problem(spec: Spec) -> Problem:
     domain = _build_domain(spec, params)
     _check_inside_box(domain, spec.box)
     operator = parse_operator(spec.operator.expr, spec.operator.coefficients, coords, params)
-    kind = operator.kind(domain.sample_interior(256, generator=torch.Generator().manual_seed(0),
-                                                dtype=torch.float64))
+    kind = operator.kind(
+        domain.sample_interior(256, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    )
     source = expr(spec.operator.source, "operator.source")
     exact = None if spec.exact is None else expr(spec.exact, "exact")
 
@@ -152,8 +157,12 @@ def _build_domain(spec: Spec, params: dict[str, float]) -> geo.Domain:
         elif p.type == "disk":
             prims[name] = geo.Disk(name, pair(p.center, "center"), num(p.radius, f"{w}.radius"))
         elif p.type == "ellipse":
-            prims[name] = geo.Ellipse(name, pair(p.center, "center"), pair(p.semi_axes, "semi_axes"),
-                                      num(p.angle, f"{w}.angle"))
+            prims[name] = geo.Ellipse(
+                name,
+                pair(p.center, "center"),
+                pair(p.semi_axes, "semi_axes"),
+                num(p.angle, f"{w}.angle"),
+            )
         else:
             verts = [pair(v, f"vertices[{i}]") for i, v in enumerate(p.vertices)]
             cls = geo.Triangle if p.type == "triangle" else geo.Polygon
@@ -167,23 +176,28 @@ def _build_domain(spec: Spec, params: dict[str, float]) -> geo.Domain:
 
 
 def _check_inside_box(domain: geo.Domain, box) -> None:
-    pts = domain.sample_boundary(2048, generator=torch.Generator().manual_seed(0),
-                                 dtype=torch.float64).points
+    pts = domain.sample_boundary(
+        2048, generator=torch.Generator().manual_seed(0), dtype=torch.float64
+    ).points
     for axis, (lo, hi) in enumerate(box):
         tol = 1e-9 * (hi - lo)
         vals = pts[:, axis]
         if bool((vals < lo - tol).any()) or bool((vals > hi + tol).any()):
             found = (float(vals.min()), float(vals.max()))
-            raise SpecError("geometry", f"the domain extends outside the box: {'xy'[axis]} spans "
-                            f"[{found[0]:.4g}, {found[1]:.4g}], box[{axis}] is [{lo}, {hi}]")
+            raise SpecError(
+                "geometry",
+                f"the domain extends outside the box: {'xy'[axis]} spans "
+                f"[{found[0]:.4g}, {found[1]:.4g}], box[{axis}] is [{lo}, {hi}]",
+            )
 
 
 def _pieces_on_line(domain: geo.Domain, level: float) -> tuple[str, ...]:
     """Active pieces lying entirely on the horizontal line y = level (the t0 / t1 edges)."""
     out = []
     for piece in domain.active_pieces:
-        pts = domain.sample_boundary(32, pieces=[piece], generator=torch.Generator().manual_seed(1),
-                                     dtype=torch.float64).points
+        pts = domain.sample_boundary(
+            32, pieces=[piece], generator=torch.Generator().manual_seed(1), dtype=torch.float64
+        ).points
         if bool(((pts[:, 1] - level).abs() <= 1e-9 * max(1.0, abs(level))).all()):
             out.append(piece)
     return tuple(out)
@@ -197,11 +211,17 @@ def match_pieces(patterns: list[str], domain: geo.Domain, where: str) -> tuple[s
         names = [n for n in domain.geometry.piece_names if fnmatch.fnmatchcase(n, pattern)]
         live = [n for n in names if n in active]
         if not names:
-            raise SpecError(f"{where}[{j}]", f"no boundary piece matches {pattern!r} "
-                            f"(pieces: {', '.join(domain.active_pieces)})")
+            raise SpecError(
+                f"{where}[{j}]",
+                f"no boundary piece matches {pattern!r} "
+                f"(pieces: {', '.join(domain.active_pieces)})",
+            )
         if not live:
-            raise SpecError(f"{where}[{j}]", f"{pattern!r} matches only pieces that are not on the "
-                            f"domain's boundary ({', '.join(names)})")
+            raise SpecError(
+                f"{where}[{j}]",
+                f"{pattern!r} matches only pieces that are not on the "
+                f"domain's boundary ({', '.join(names)})",
+            )
         hit.update(live)
     return tuple(n for n in domain.active_pieces if n in hit)
 
@@ -220,23 +240,32 @@ def _resolve_conditions(spec, domain, expr, initial, final) -> tuple[Condition, 
             pieces = initial if bc.on is None else match_pieces(bc.on, domain, f"{where}.on")
             stray = [p for p in pieces if p not in initial]
             if stray:
-                raise SpecError(f"{where}.on", f"{stray[0]!r} is not on the initial edge {t} = {t}0")
+                raise SpecError(
+                    f"{where}.on", f"{stray[0]!r} is not on the initial edge {t} = {t}0"
+                )
             slot = "value" if bc.type == "initial_value" else "rate"
         else:
             pieces = match_pieces(bc.on, domain, f"{where}.on")
             if spec.is_evolution:
                 for p in pieces:
                     if p in final:
-                        raise SpecError(f"{where}.on", f"{p!r} lies on the final edge {t} = {t}1, where "
-                                        "an evolution problem takes no condition")
+                        raise SpecError(
+                            f"{where}.on",
+                            f"{p!r} lies on the final edge {t} = {t}1, where "
+                            "an evolution problem takes no condition",
+                        )
                     if p in initial:
-                        raise SpecError(f"{where}.on", f"{p!r} lies on the initial edge {t} = {t}0: "
-                                        "use initial_value / initial_rate there")
+                        raise SpecError(
+                            f"{where}.on",
+                            f"{p!r} lies on the initial edge {t} = {t}0: "
+                            "use initial_value / initial_rate there",
+                        )
             slot = "boundary"
         for p in pieces:
             if (slot, p) in owner:
-                raise SpecError(f"{where}.on", f"piece {p!r} already has a condition "
-                                f"(bcs[{owner[slot, p]}])")
+                raise SpecError(
+                    f"{where}.on", f"piece {p!r} already has a condition (bcs[{owner[slot, p]}])"
+                )
             owner[slot, p] = i
         a = b = None
         if bc.type == "robin":
@@ -247,7 +276,9 @@ def _resolve_conditions(spec, domain, expr, initial, final) -> tuple[Condition, 
     return tuple(out)
 
 
-def _check_requirements(spec, operator, kind, domain, conditions, initial, final) -> tuple[str, ...]:
+def _check_requirements(
+    spec, operator, kind, domain, conditions, initial, final
+) -> tuple[str, ...]:
     covered = {p for c in conditions if c.kind in BOUNDARY_KINDS for p in c.pieces}
     notes = []
     if not spec.is_evolution:
@@ -255,20 +286,27 @@ def _check_requirements(spec, operator, kind, domain, conditions, initial, final
         if missing:
             raise SpecError("bcs", f"boundary piece {missing[0]!r} has no condition")
         if kind != "elliptic":
-            notes.append(f"a {kind} operator posed with conditions on the whole boundary (a "
-                         "boundary-value problem); for evolution in t use coords = ['x', 't']")
+            notes.append(
+                f"a {kind} operator posed with conditions on the whole boundary (a "
+                "boundary-value problem); for evolution in t use coords = ['x', 't']"
+            )
         return tuple(notes)
     t = spec.coords[1]
-    c = dict(zip(("u", "ux", "ut", "uxx", "utt", "uxt"), operator.coefficients))
+    c = dict(zip(("u", "ux", "ut", "uxx", "utt", "uxt"), operator.coefficients, strict=True))
     if kind == "elliptic":
-        raise SpecError("operator", f"elliptic in (x, {t}): a boundary-value problem needs "
-                        "coords = ['x', 'y']")
+        raise SpecError(
+            "operator", f"elliptic in (x, {t}): a boundary-value problem needs coords = ['x', 'y']"
+        )
     if kind == "parabolic" and (c["utt"] != 0 or c["uxt"] != 0 or c["ut"] == 0):
-        raise SpecError("operator", f"parabolic in {t} needs a u_{t} term and no u_{t}{t} or "
-                        f"u_x{t} term")
+        raise SpecError(
+            "operator", f"parabolic in {t} needs a u_{t} term and no u_{t}{t} or u_x{t} term"
+        )
     if kind == "hyperbolic" and c["utt"] == 0:
-        raise SpecError("operator", f"hyperbolic in {t} needs a u_{t}{t} term "
-                        f"(the initial edge {t} = {t}0 is characteristic otherwise)")
+        raise SpecError(
+            "operator",
+            f"hyperbolic in {t} needs a u_{t}{t} term "
+            f"(the initial edge {t} = {t}0 is characteristic otherwise)",
+        )
     if kind == "first-order" and c["ut"] == 0:
         raise SpecError("operator", f"a first-order evolution problem needs a u_{t} term")
     kinds = {c.kind for c in conditions}
@@ -287,6 +325,9 @@ def _check_requirements(spec, operator, kind, domain, conditions, initial, final
     if missing and kind != "first-order":
         raise SpecError("bcs", f"boundary piece {missing[0]!r} has no condition")
     if missing:
-        notes.append("first-order problem: no condition on " + ", ".join(missing) +
-                     " (fine on outflow edges)")
+        notes.append(
+            "first-order problem: no condition on "
+            + ", ".join(missing)
+            + " (fine on outflow edges)"
+        )
     return tuple(notes)

@@ -8,14 +8,22 @@ when it becomes a :class:`~hyperpino.pde.problem.Problem`. The format is documen
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
-Number = Union[StrictInt, StrictFloat]
+Number = StrictInt | StrictFloat
 """A plain number (booleans are not numbers here)."""
 
-Expr = Union[StrictInt, StrictFloat, Annotated[StrictStr, Field(max_length=2000)]]
+Expr = StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=2000)]
 """A number or an expression in the coordinates and parameters, e.g. ``"sin(pi*x)*exp(-k*t)"``."""
 
 Pair = tuple[Expr, Expr]
@@ -57,7 +65,7 @@ class TriangleSpec(_Model):
 
 
 PrimitiveSpec = Annotated[
-    Union[RectangleSpec, DiskSpec, EllipseSpec, PolygonSpec, TriangleSpec],
+    RectangleSpec | DiskSpec | EllipseSpec | PolygonSpec | TriangleSpec,
     Field(discriminator="type"),
 ]
 
@@ -114,7 +122,7 @@ class InitialRateSpec(_Model):
 
 
 ConditionSpec = Annotated[
-    Union[DirichletSpec, NeumannSpec, RobinSpec, InitialValueSpec, InitialRateSpec],
+    DirichletSpec | NeumannSpec | RobinSpec | InitialValueSpec | InitialRateSpec,
     Field(discriminator="type"),
 ]
 

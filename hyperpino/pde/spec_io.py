@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import tomllib
 import yaml
 from pydantic import ValidationError
 
@@ -75,7 +75,8 @@ _Yaml12Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _load_yaml(text: str) -> Any:
@@ -98,19 +99,35 @@ def spec_from_mapping(data: Any) -> Spec:
         raise SpecError("", "nested too deeply") from None
 
 
-_TAGS = {"rectangle", "disk", "ellipse", "polygon", "triangle", "dirichlet", "neumann", "robin",
-         "initial_value", "initial_rate"}
+_TAGS = {
+    "rectangle",
+    "disk",
+    "ellipse",
+    "polygon",
+    "triangle",
+    "dirichlet",
+    "neumann",
+    "robin",
+    "initial_value",
+    "initial_rate",
+}
 _ARMS = {"int", "float", "str", "constrained-str", "none", "list[constrained-str]"}
 
 
 def _path(loc: tuple) -> str:
-    """``('bcs', 0, 'dirichlet', 'value', 'float')`` -> ``bcs[0].value``: drops pydantic's union tags and arms."""
+    """``('bcs', 0, 'dirichlet', 'value', 'float')`` -> ``bcs[0].value`` (no union tags or arms)."""
     parts = []
     for i, part in enumerate(loc):
-        after_item = i >= 1 and (isinstance(loc[i - 1], int) or (i >= 2 and loc[i - 2] == "primitives"))
+        after_item = i >= 1 and (
+            isinstance(loc[i - 1], int) or (i >= 2 and loc[i - 2] == "primitives")
+        )
         if part in _TAGS and after_item:
             continue  # the discriminator's value, which pydantic inserts after the item
-        if isinstance(part, str) and (part in _ARMS or part.startswith("function-")) and i == len(loc) - 1:
+        if (
+            isinstance(part, str)
+            and (part in _ARMS or part.startswith("function-"))
+            and i == len(loc) - 1
+        ):
             continue  # which arm of a union failed; the user only cares about the field
         parts.append(part)
     path = ""
@@ -135,11 +152,17 @@ def _one_line(err: ValidationError) -> SpecError:
         return SpecError(path, f"required field is missing{suffix}")
     if kind == "union_tag_invalid":
         ctx = first.get("ctx", {})
-        return SpecError(f"{path}.type", f"unknown type {ctx.get('tag')!r} "
-                         f"(expected one of: {ctx.get('expected_tags')}){suffix}")
+        return SpecError(
+            f"{path}.type",
+            f"unknown type {ctx.get('tag')!r} "
+            f"(expected one of: {ctx.get('expected_tags')}){suffix}",
+        )
     if kind == "string_pattern_mismatch":
-        return SpecError(path, f"{first['input']!r} is not allowed here: use letters, digits and _ "
-                         f"(patterns may add . * ? [ ] ! -){suffix}")
+        return SpecError(
+            path,
+            f"{first['input']!r} is not allowed here: use letters, digits and _ "
+            f"(patterns may add . * ? [ ] ! -){suffix}",
+        )
     if kind == "union_tag_not_found":
         return SpecError(f"{path}.type", f"required field is missing{suffix}")
     if len(same_field) > 1 and kind in ("int_type", "float_type", "string_type"):

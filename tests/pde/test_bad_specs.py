@@ -95,13 +95,22 @@ def _generated(tmp: Path) -> dict[str, tuple[Path, str]]:
     deep.write_text("[" * 200_000 + "]" * 200_000)
     out["g_deep_json"] = (deep, "")
     parens = tmp / "g_nested_parens.toml"
-    parens.write_text(VALID.replace("source = 1", 'source = "' + "(" * 1500 + "x" + ")" * 1500 + '"'))
+    parens.write_text(
+        VALID.replace("source = 1", 'source = "' + "(" * 1500 + "x" + ")" * 1500 + '"')
+    )
     out["g_nested_parens"] = (parens, "operator.source")
     long_expr = tmp / "g_long_expression.json"
-    spec = json.loads(json.dumps({"name": "bad", "box": [[-1, 1], [-1, 1]],
-                                  "geometry": {"primitives": {"d": {"type": "disk", "center": [0, 0], "radius": 1}}},
-                                  "operator": {"expr": "-uxx-uyy", "source": "x+" * 400_000 + "x"},
-                                  "bcs": [{"type": "dirichlet", "on": "d", "value": 0}]}))
+    spec = json.loads(
+        json.dumps(
+            {
+                "name": "bad",
+                "box": [[-1, 1], [-1, 1]],
+                "geometry": {"primitives": {"d": {"type": "disk", "center": [0, 0], "radius": 1}}},
+                "operator": {"expr": "-uxx-uyy", "source": "x+" * 400_000 + "x"},
+                "bcs": [{"type": "dirichlet", "on": "d", "value": 0}],
+            }
+        )
+    )
     long_expr.write_text(json.dumps(spec))
     out["g_long_expression"] = (long_expr, "operator.source")
     return out
@@ -136,7 +145,9 @@ def test_bad_spec(name, tmp_path, monkeypatch, capsys):
     _assert_clean_failure(rc, err, elapsed, EXPECT[name], tmp_path)
 
 
-@pytest.mark.parametrize("name", ["g_one_megabyte", "g_deep_json", "g_nested_parens", "g_long_expression"])
+@pytest.mark.parametrize(
+    "name", ["g_one_megabyte", "g_deep_json", "g_nested_parens", "g_long_expression"]
+)
 def test_generated_bad_spec(name, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     path, fragment = _generated(tmp_path)[name]
@@ -147,8 +158,13 @@ def test_generated_bad_spec(name, tmp_path, monkeypatch, capsys):
 def test_real_process_exit_code(tmp_path):
     """The installed command itself: exit status 2, one line on stderr, no traceback."""
     for name in ("x01_import_os.toml", "i01_pattern_matches_nothing.toml"):
-        proc = subprocess.run([sys.executable, "-m", "hyperpino", "check", str(BAD / name)],
-                              capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "hyperpino", "check", str(BAD / name)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
         assert proc.returncode == 2
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
         assert not (tmp_path / "MARKER").exists()

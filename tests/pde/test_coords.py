@@ -10,7 +10,9 @@ from hyperpino.pde.terms import TERMS
 def test_round_trip_and_corners():
     m = BoxMap(((0.0, 3.0), (1.0, 2.0)))
     corners = torch.tensor([[0.0, 1.0], [3.0, 2.0]], dtype=torch.float64)
-    assert torch.allclose(m.to_canonical(corners), torch.tensor([[-1.0, -1.0], [1.0, 1.0]], dtype=torch.float64))
+    assert torch.allclose(
+        m.to_canonical(corners), torch.tensor([[-1.0, -1.0], [1.0, 1.0]], dtype=torch.float64)
+    )
     p = torch.rand(50, 2, dtype=torch.float64) * torch.tensor([3.0, 1.0]) + torch.tensor([0.0, 1.0])
     assert torch.allclose(m.to_user(m.to_canonical(p)), p)
 

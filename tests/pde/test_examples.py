@@ -8,8 +8,11 @@ from hyperpino.cli import main
 from hyperpino.pde.check import load_problem, summary
 from hyperpino.pde.discretize import exact_residuals
 
-EXAMPLES = sorted(p for p in (Path(__file__).parents[2] / "examples").iterdir()
-                  if p.suffix in (".toml", ".yaml", ".yml", ".json"))
+EXAMPLES = sorted(
+    p
+    for p in (Path(__file__).parents[2] / "examples").iterdir()
+    if p.suffix in (".toml", ".yaml", ".yml", ".json")
+)
 BENCHMARKS = {"heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poisson_L", "wave"}
 
 
@@ -27,7 +30,9 @@ def test_check_with_plot(path, tmp_path, capsys):
     assert png.stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("path", [p for p in EXAMPLES if "exact" in p.read_text()], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in EXAMPLES if "exact" in p.read_text()], ids=lambda p: p.name
+)
 def test_exact_solutions_fit_their_specs(path):
     res = exact_residuals(load_problem(path))
     assert res and max(res.values()) < 1e-8, res
@@ -36,8 +41,14 @@ def test_exact_solutions_fit_their_specs(path):
 def test_l_shape_summary():
     problem = load_problem(next(p for p in EXAMPLES if p.stem == "poisson_L"))
     assert problem.kind == "elliptic"
-    assert set(problem.domain.active_pieces) == {"box.left", "box.bottom", "box.top", "box.right",
-                                                 "corner.left", "corner.bottom"}
+    assert set(problem.domain.active_pieces) == {
+        "box.left",
+        "box.bottom",
+        "box.top",
+        "box.right",
+        "corner.left",
+        "corner.bottom",
+    }
     text = summary(problem)
     assert "corner.left" in text and "corner.top" not in text
 

@@ -23,8 +23,8 @@ from hyperpino.pde.expr import (
     free_names,
     parse_expression,
     symbol,
-    to_torch,
 )
+from hyperpino.pde.expr_torch import to_torch
 
 XY = ("x", "y")
 # Points away from every pole and branch cut used below; x > 0 so x**y and log(x) are real.
