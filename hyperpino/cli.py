@@ -16,6 +16,10 @@ from hyperpino.errors import HyperpinoError
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    # Subcommands of the packages: each package's cli module adds its own parsers.
+    # -- mms --
+    # -- reference --
+
     from hyperpino import bench
 
     if args.name not in bench.BENCHMARKS:
