@@ -16,10 +16,6 @@ from hyperpino.errors import HyperpinoError
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    # Subcommands of the packages: each package's cli module adds its own parsers.
-    # -- mms --
-    # -- reference --
-
     from hyperpino import bench
 
     if args.name not in bench.BENCHMARKS:
@@ -98,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_demo)
+
+    # Subcommands of the packages: each package's cli module adds its own parsers.
+    # -- mms --
+    # -- reference --
 
     from hyperpino import bench
 
