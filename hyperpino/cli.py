@@ -96,8 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo)
 
     # Subcommands of the packages: each package's cli module adds its own parsers.
-    # -- mms --
-    # -- reference --
+    from hyperpino.mms.cli import register as register_mms
+
+    register_mms(sub)
+    from hyperpino.pde.reference_cli import register as register_reference
+
+    register_reference(sub)
 
     from hyperpino import bench
 

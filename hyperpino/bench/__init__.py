@@ -17,6 +17,7 @@ from types import ModuleType
 BENCHMARKS: dict[str, str] = {
     "residual": "batched residual engine vs the per-model autograd loop (HyPINO reference)",
     "mip": "magnitude-invariant parametrisation vs a plain hypernetwork: steps to a loss threshold",
+    "mms": "manufactured-problem generator: labelled samples/s at 64² and 224² grids (CPU)",
 }
 
 

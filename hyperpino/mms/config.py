@@ -1,0 +1,158 @@
+"""Configuration of the manufactured-problem generator: one frozen pydantic model with defaults.
+
+Every knob of :mod:`hyperpino.mms` lives here (solution grammar, operator mix, geometry, boundary
+conditions, rejection bounds, point counts), so a dataset is reproducible from its config and seed.
+The defaults follow the published generator (Bischof et al. 2025, HyPINO, arXiv 2509.05117, §3)
+where it is sound and fix it where it is not (type mix, physics-only source mean).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import tomllib
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hyperpino.errors import SpecError
+
+Range = tuple[float, float]
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, Field(ge=0.0)]
+
+
+class MMSConfig(BaseModel):
+    """Generator settings. Ranges are ``(low, high)`` with ``low <= high``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # -- random solutions u*(x, y) --
+    n_terms: tuple[int, int] = (2, 4)
+    """Number of additive terms of u* (inclusive range)."""
+    max_depth: Annotated[int, Field(ge=1, le=3)] = 2
+    """Deepest nesting of products/compositions in one term (1: a single atom of an affine map)."""
+    frequency: Range = (0.5, 2.5 * 3.141592653589793)
+    """Magnitude of the affine argument's gradient, |(a, b)| in atom(a·x + b·y + c)."""
+    amplitude: Range = (0.3, 2.0)
+    atoms: tuple[str, ...] = ("sin", "cos", "tanh", "gauss", "rational", "poly1", "poly2", "poly3")
+    """Atoms of the grammar: sin, cos, tanh, gauss = exp(−z²), rational = 1/(1+z²), polyK = z^K."""
+
+    # -- operators --
+    kind_weights: dict[str, Weight] = Field(
+        default_factory=lambda: {"elliptic": 0.4, "parabolic": 0.2, "hyperbolic": 0.2, "first-order": 0.2}
+    )
+    """Mix of operator types; normalised. Every accepted sample keeps the type drawn for its index."""
+    coefficient: Range = (0.25, 2.0)
+    """Magnitude range of operator coefficients (signs drawn separately)."""
+    p_lower_order: Prob = 0.5
+    """Probability of each lower-order term (u, u_x, u_y) being present."""
+    p_mixed: Prob = 0.3
+    """Probability of a mixed derivative u_xy term (elliptic and hyperbolic)."""
+
+    # -- geometry (elliptic problems; evolution problems use the full box) --
+    n_holes: tuple[int, int] = (0, 4)
+    hole_weights: dict[str, Weight] = Field(
+        default_factory=lambda: {"disk": 1.0, "rectangle": 1.0, "triangle": 1.0, "polygon": 1.0}
+    )
+    hole_size: Range = (0.15, 0.5)
+    """Disk radius, rectangle half-side, triangle/polygon circumradius."""
+    min_area: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.35
+    """Reject a geometry covering less than this fraction of the box."""
+
+    # -- boundary conditions --
+    bc_weights: dict[str, Weight] = Field(
+        default_factory=lambda: {"dirichlet": 0.5, "neumann": 0.25, "robin": 0.25}
+    )
+    robin: Range = (0.5, 2.0)
+    """Range of the Robin coefficients a and b (both positive: a dissipative condition)."""
+
+    # -- rejection bounds --
+    max_u: float = Field(10.0, gt=0)
+    min_std_u: float = Field(0.1, ge=0)
+    max_derivative: float = Field(1e4, gt=0)
+    max_source: float = Field(1e4, gt=0)
+    max_normal_derivative: float = Field(100.0, gt=0)
+    max_attempts: int = Field(200, ge=1)
+
+    # -- physics-only problems --
+    physics_fraction: Prob = 0.0
+    """Fraction of samples with random sources/boundary data and no known solution."""
+    physics_source_scale: float = Field(5.0, ge=0)
+    """Physics-only source: zero-mean, scale times a unit-amplitude smooth function or constant."""
+    physics_bc_scale: float = Field(1.0, ge=0)
+
+    # -- discretisation --
+    grid: int = Field(64, ge=8, le=1024)
+    n_interior: int = Field(2048, ge=1)
+    n_boundary: int = Field(2048, ge=1)
+    band_px: float = Field(1.5, ge=0)
+    decimals: Annotated[int, Field(ge=1, le=12)] = 3
+    fit_spec: bool = True
+    """Keep u* small enough that its source fits the spec format's expression limits (see docs)."""
+    """Drawn numbers are rounded to this many decimals, so a spec file reproduces them exactly."""
+
+    @model_validator(mode="after")
+    def _check(self) -> MMSConfig:
+        for name in ("n_terms", "frequency", "amplitude", "coefficient", "n_holes", "hole_size", "robin"):
+            lo, hi = getattr(self, name)
+            if lo > hi or lo < 0:
+                raise ValueError(f"{name}: needs 0 <= low <= high, got {[lo, hi]}")
+        if self.n_terms[0] < 1:
+            raise ValueError("n_terms: needs at least one term")
+        if self.n_holes[1] > 4:
+            raise ValueError("n_holes: at most 4 holes")
+        from hyperpino.mms.grammar import ATOMS  # local: grammar imports nothing of config
+
+        for atom in self.atoms:
+            if atom not in ATOMS:
+                raise ValueError(f"atoms: unknown atom {atom!r} (known: {', '.join(ATOMS)})")
+        if not self.atoms:
+            raise ValueError("atoms: needs at least one atom")
+        for name, known in (
+            ("kind_weights", ("elliptic", "parabolic", "hyperbolic", "first-order")),
+            ("hole_weights", ("disk", "rectangle", "triangle", "polygon")),
+            ("bc_weights", ("dirichlet", "neumann", "robin")),
+        ):
+            table = getattr(self, name)
+            for key in table:
+                if key not in known:
+                    raise ValueError(f"{name}.{key}: unknown (known: {', '.join(known)})")
+            if sum(table.values()) <= 0:
+                raise ValueError(f"{name}: the weights must not all be zero")
+        return self
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if p != "__root__") or "config"
+
+
+def config_from_mapping(data: dict, where: str = "config") -> MMSConfig:
+    """Validate a mapping into :class:`MMSConfig`; the first problem as a one-line ``SpecError``."""
+    try:
+        return MMSConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        msg = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            msg = "unknown key"
+        path = _field_path(first["loc"])
+        if ":" in msg and not first["loc"]:  # a model-level check names its field itself
+            path, _, msg = msg.partition(": ")
+        return_err = SpecError(f"{where}.{path}" if path != "config" else where, msg)
+        raise return_err from None
+
+
+def load_config(path: str | Path | None) -> MMSConfig:
+    """The defaults, or a TOML file's settings over them (``[mms]`` table or top level)."""
+    if path is None:
+        return MMSConfig()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(str(path), "no such file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(str(path), f"invalid TOML: {err}") from None
+    if isinstance(data.get("mms"), dict) and len(data) == 1:
+        data = data["mms"]
+    return config_from_mapping(data, where=path.name)

@@ -1,0 +1,197 @@
+"""One random problem as plain numbers: the operator, the solution's terms, holes, conditions.
+
+A :class:`Recipe` is everything drawn for sample ``index`` of a run with ``seed``; the batched
+evaluation (:mod:`hyperpino.mms.generator`) and the spec (:mod:`hyperpino.mms.to_spec`) are both
+functions of it. The operator *type* and the labelled/physics-only flag come from a stream that
+depends on ``(seed, index)`` only, the rest from ``(seed, index, attempt)``: rejecting a sample
+redraws its problem but never its type, so the accepted mix is the configured one — unlike the
+HyPINO generator (Bischof et al. 2025, arXiv 2509.05117, §2), whose classification bug and
+type-dependent rejection leave ~7 % elliptic problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hyperpino.mms.config import MMSConfig
+from hyperpino.mms.grammar import draw_params, draw_structure
+from hyperpino.mms.holes import MAX_VERTICES, draw_holes, piece_names
+from hyperpino.mms.template import template
+from hyperpino.pde.expr import MAX_LENGTH, MAX_NODES
+from hyperpino.pde.operator import classify
+
+KINDS = ("elliptic", "parabolic", "hyperbolic", "first-order")
+CODES = ("dirichlet", "neumann", "robin", "initial_value", "initial_rate")
+"""Condition-kind codes of boundary rows: index in this tuple."""
+BOX_PIECES = ("box.left", "box.right", "box.bottom", "box.top")
+_FIT = 0.85
+"""Fraction of the spec format's expression limits a generated expression may use."""
+
+
+@dataclass
+class Recipe:
+    """A drawn problem. ``coeffs (6,)`` in TERMS order; ``terms`` (structure, params) of u* or, when
+    not ``labelled``, of the source f; ``conditions`` global piece -> list of ``(code, a, b, lin)``
+    where ``lin = (α, β, γ)`` is the physics-only value α + β·x + γ·y (zeros when labelled)."""
+
+    seed: int
+    index: int
+    attempt: int
+    kind: str
+    labelled: bool
+    coeffs: np.ndarray
+    terms: list[tuple[tuple, np.ndarray]]
+    holes: list[dict]
+    conditions: dict[int, list[tuple[int, float, float, tuple[float, float, float]]]] = field(
+        default_factory=dict
+    )
+
+    @property
+    def evolution(self) -> bool:
+        return self.kind != "elliptic"
+
+    def piece_name(self, g: int) -> str:
+        """Spec name of global piece ``g``."""
+        if g < 4:
+            return BOX_PIECES[g]
+        h, e = divmod(g - 4, MAX_VERTICES)
+        return piece_names(f"h{h}", self.holes[h])[e]
+
+
+def fixed_stream(seed: int, index: int) -> np.random.Generator:
+    return np.random.default_rng([seed, index, 0x5EED])
+
+
+def draw_recipe(cfg: MMSConfig, seed: int, index: int, attempt: int) -> Recipe:
+    """The problem for ``(seed, index, attempt)`` (deterministic)."""
+    fixed = fixed_stream(seed, index)
+    names = [k for k in KINDS if cfg.kind_weights.get(k, 0) > 0]
+    w = np.array([cfg.kind_weights[k] for k in names])
+    kind = names[int(fixed.choice(len(names), p=w / w.sum()))]
+    labelled = bool(fixed.random() >= cfg.physics_fraction)
+    rng = np.random.default_rng([seed, index, attempt])
+    coeffs = draw_operator(rng, kind, cfg)
+    holes = [] if kind != "elliptic" else draw_holes(rng, cfg)
+    recipe = Recipe(seed, index, attempt, kind, labelled, coeffs, [], holes)
+    recipe.conditions = draw_conditions(rng, recipe, cfg)
+    recipe.terms = draw_terms(rng, recipe, cfg) if labelled else draw_source(rng, cfg)
+    return recipe
+
+
+def _mag(rng: np.random.Generator, lo_hi: tuple[float, float], decimals: int) -> float:
+    return float(np.round(rng.uniform(*lo_hi), decimals))
+
+
+def draw_operator(rng: np.random.Generator, kind: str, cfg: MMSConfig) -> np.ndarray:
+    """Coefficients ``(6,)`` (TERMS order) of an operator of type ``kind`` (y is t unless elliptic)."""
+    d = cfg.decimals
+    for _ in range(100):
+        c = np.zeros(6)
+        s = 1.0 if rng.random() < 0.5 else -1.0
+        lower = [i for i in (0, 1, 2) if rng.random() < cfg.p_lower_order]
+        if kind == "elliptic":
+            c[3], c[4] = s * _mag(rng, cfg.coefficient, d), s * _mag(rng, cfg.coefficient, d)
+            if rng.random() < cfg.p_mixed:
+                c[5] = np.round(rng.uniform(-0.8, 0.8) * 2 * np.sqrt(c[3] * c[4]), d)
+        elif kind == "parabolic":  # c_t u_t + c_xx u_xx, opposite signs: forward diffusion
+            c[2], c[3] = s * _mag(rng, cfg.coefficient, d), -s * _mag(rng, cfg.coefficient, d)
+            lower = [i for i in lower if i != 2]
+        elif kind == "hyperbolic":  # c_tt u_tt + c_xx u_xx, opposite signs: waves both ways
+            c[4], c[3] = s * _mag(rng, cfg.coefficient, d), -s * _mag(rng, cfg.coefficient, d)
+            if rng.random() < cfg.p_mixed:
+                c[5] = (1.0 if rng.random() < 0.5 else -1.0) * _mag(rng, cfg.coefficient, d)
+        else:  # first order: c_t u_t (+ c_x u_x + c_u u)
+            c[2] = s * _mag(rng, cfg.coefficient, d)
+            lower = [i for i in lower if i != 2]
+        for i in lower:
+            c[i] = (1.0 if rng.random() < 0.5 else -1.0) * _mag(rng, cfg.coefficient, d)
+        if classify(float(c[3]), float(c[5]), float(c[4])) == kind and np.abs(c[1:]).sum() > 0:
+            return c
+    raise RuntimeError(f"could not draw a {kind} operator from the configured coefficients")
+
+
+def _condition(rng: np.random.Generator, code: int, cfg: MMSConfig, labelled: bool):
+    a = b = 0.0
+    if code == 2:
+        a, b = _mag(rng, cfg.robin, cfg.decimals), _mag(rng, cfg.robin, cfg.decimals)
+    lin = (0.0, 0.0, 0.0)
+    if not labelled:
+        s = cfg.physics_bc_scale
+        lin = tuple(float(v) for v in np.round(rng.uniform(-s, s, size=3), cfg.decimals))
+        if rng.random() < 0.5:
+            lin = (lin[0], 0.0, 0.0)
+    return (code, a, b, lin)
+
+
+def draw_conditions(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> dict[int, list]:
+    """Condition(s) per global piece; pieces hidden by the CSG are dropped later."""
+    names = [k for k in ("dirichlet", "neumann", "robin") if cfg.bc_weights.get(k, 0) > 0]
+    w = np.array([cfg.bc_weights[k] for k in names])
+    pick = lambda: CODES.index(names[int(rng.choice(len(names), p=w / w.sum()))])  # noqa: E731
+    out: dict[int, list] = {}
+    if r.kind == "elliptic":
+        pieces = list(range(4))
+        for h, hole in enumerate(r.holes):
+            pieces += [4 + h * MAX_VERTICES + e for e in range(len(piece_names("h", hole)))]
+        codes = {g: pick() for g in pieces}
+        if not any(codes[g] in (0, 2) for g in range(4)):
+            codes[int(rng.integers(4))] = 0  # anchor u: pure Neumann leaves a constant free
+        for g in pieces:
+            out[g] = [_condition(rng, codes[g], cfg, r.labelled)]
+        return out
+    out[2] = [_condition(rng, 3, cfg, r.labelled)]
+    if r.kind == "hyperbolic":
+        out[2].append(_condition(rng, 4, cfg, r.labelled))
+    if r.kind == "first-order":
+        speed = r.coeffs[1] / r.coeffs[2]  # u_t + speed·u_x: information enters upwind
+        if speed != 0:
+            out[0 if speed > 0 else 1] = [_condition(rng, 0, cfg, r.labelled)]
+    else:
+        for g in (0, 1):
+            out[g] = [_condition(rng, pick(), cfg, r.labelled)]
+    return out
+
+
+def spec_size(r: Recipe, terms: list) -> tuple[int, int]:
+    """Estimated (length, nodes) of the largest spec expression (the source or a Robin value)."""
+    mask = r.coeffs != 0
+    src = [template(s).combo_size(mask) for s, _ in terms]
+    val = [template(s).combo_size((1, 0, 0, 0, 0, 0)) for s, _ in terms]
+    grad = [template(s).combo_size((0, 1, 0, 0, 0, 0)) for s, _ in terms]
+    length = max(sum(x[0] for x in src), sum(x[0] + 2 * y[0] for x, y in zip(val, grad, strict=True)) + 80)
+    nodes = max(sum(x[1] for x in src), sum(x[1] + 2 * y[1] for x, y in zip(val, grad, strict=True)) + 30)
+    return length, nodes
+
+
+def draw_terms(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> list:
+    """Terms of u*: structures and rounded parameters (fitted to the spec limits if configured)."""
+    n = int(rng.integers(cfg.n_terms[0], cfg.n_terms[1] + 1))
+    terms: list = []
+    tries = 0
+    while len(terms) < n and tries < 8 * n + 8:
+        tries += 1
+        s = draw_structure(rng, cfg.atoms, cfg.max_depth)
+        cand = terms + [(s, draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals))]
+        if cfg.fit_spec:
+            length, nodes = spec_size(r, cand)
+            if length > _FIT * MAX_LENGTH or nodes > _FIT * MAX_NODES:
+                continue
+        terms = cand
+    if not terms:  # nothing fitted: one plain atom always does
+        s = ("term", ("atom", "sin"))
+        terms = [(s, draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals))]
+    return terms
+
+
+def draw_source(rng: np.random.Generator, cfg: MMSConfig) -> list:
+    """A physics-only source: zero-mean on purpose (HyPINO's has mean 10 by a typo, §3.2)."""
+    scale = cfg.physics_source_scale * rng.standard_normal()
+    if rng.random() < 0.5:  # a constant: amp·(0·x + 0·y + 1)
+        return [(("term", ("atom", "poly1")), np.round(np.array([scale, 0.0, 0.0, 1.0]), cfg.decimals))]
+    atom = ("sin", "cos", "tanh", "gauss")[int(rng.integers(4))]
+    s = ("term", ("atom", atom))
+    p = draw_params(rng, s, (0.5, 3.0), (1.0, 1.0), cfg.decimals)
+    p[0] = np.round(scale, cfg.decimals)
+    return [(s, p)]
