@@ -37,15 +37,26 @@ _REL_TIE = 1e-9
 _REL_SPACING = 1e-4
 """Spacing of the analysis grid along each piece, relative to the size."""
 
-_MIN_GRID = 1024
+_MIN_GRID = 256
+"""Fewest analysis grid points on a piece, however short."""
+
 _MIN_ACTIVE = 2
 """A piece is active when at least this many analysis grid points pass the test."""
 
 _REL_AREA = 1e-6
 """A region whose area is below this fraction of size² counts as empty."""
 
-_CHUNK_ELEMENTS = 1 << 22
-"""Points x pieces per evaluation chunk, bounding the memory of polygon SDFs and distances."""
+_MAX_CANDIDATES = 1 << 18
+"""Most candidates drawn at once by the rejection samplers (they loop for more)."""
+
+_CHUNK_ELEMENTS = 1 << 14
+"""Points x pieces per evaluation chunk: bounds the memory of polygon SDFs ``(chunk, E, 2)`` and
+of distance tables."""
+
+_CHUNK_POINTS = 2048
+"""At most this many points per SDF evaluation. torch runs element-wise ops on more than 32768
+elements (sqrt, sin, ... on more than 2048) on several threads, and on a busy machine every such
+op waits for a free core: the analysis ran 10-50x slower than in chunks below those grains."""
 
 _F64 = torch.float64
 
@@ -68,6 +79,12 @@ class Domain:
 
     Raises :class:`GeometryError` at ``where`` if the region is empty or has (near-)zero area, or
     if no piece lies on its boundary.
+
+    Attributes: ``geometry``; ``active_pieces``, the pieces with positive length on the boundary
+    in ``geometry.piece_names`` order; ``piece_length``, their lengths on the boundary; ``area``;
+    ``bounds``, a box ``((xmin, xmax), (ymin, ymax))`` tightly containing the region; ``size``,
+    the larger side of the box around all primitives (the length scale of tolerances); ``eps``,
+    the normal step of the on-boundary test and tolerance of :meth:`contains`.
     """
 
     def __init__(self, geometry: Geometry, *, where: str = "geometry"):
@@ -82,48 +99,46 @@ class Domain:
         self._outer: BBox = ((min(b[0][0] for b in boxes), max(b[0][1] for b in boxes)),
                              (min(b[1][0] for b in boxes), max(b[1][1] for b in boxes)))
         self.size = bbox_extent(self._outer)
-        """Length scale of the tolerances: the larger side of the box around all primitives."""
         self.eps = _REL_EPS * self.size
-        """Normal step of the on-boundary test; also the tolerance of :meth:`contains`."""
         self._tie = _REL_TIE * self.size
         n_all = len(self._pieces)
-        self._chunk = max(1024, _CHUNK_ELEMENTS // max(n_all, 1))
+        self._chunk = max(256, min(_CHUNK_POINTS, _CHUNK_ELEMENTS // max(n_all, 1)))
         self._analyse()
 
     def _analyse(self) -> None:
+        """Run the on-boundary test on a fine grid along every candidate piece."""
         names = self.geometry.piece_names
         (x0, x1), (y0, y1) = self._outer
         centre = torch.tensor([(x0 + x1) / 2, (y0 + y1) / 2], dtype=_F64)
         spacing = _REL_SPACING * self.size
         self._fraction = [0.0] * len(names)
         active, lengths, twice_area, extremes = [], {}, 0.0, []
-        for g, name in enumerate(names):
-            full = self._full_length[g]
-            m = max(_MIN_GRID, math.ceil(full / spacing))
-            pts, normals, on = self.boundary_curve(name, (torch.arange(m, dtype=_F64) + 0.5) / m)
-            count = int(on.sum())
+        grids = [(torch.arange(m, dtype=_F64) + 0.5) / m
+                 for m in (max(_MIN_GRID, math.ceil(full / spacing)) for full in self._full_length)]
+        pts, own, piece = self._curve_points(list(range(len(names))), grids)
+        on, normals = self._on_boundary(pts, own, piece)
+        sizes = [u.shape[0] for u in grids]
+        parts = zip(pts.split(sizes), normals.split(sizes), on.split(sizes), strict=True)
+        for g, (p, nrm, ok) in enumerate(parts):
+            count, m, full = int(ok.sum()), sizes[g], self._full_length[g]
             if count < _MIN_ACTIVE:
                 continue
             self._fraction[g] = count / m
-            active.append(name)
-            lengths[name] = full * count / m
-            twice_area += float((((pts - centre) * normals).sum(-1) * on).sum()) * full / m
-            extremes.append(torch.stack([pts[on].amin(0), pts[on].amax(0)]))
+            active.append(names[g])
+            lengths[names[g]] = full * count / m
+            twice_area += float((((p - centre) * nrm).sum(-1) * ok).sum()) * full / m
+            extremes.append(torch.stack([p[ok].amin(0), p[ok].amax(0)]))
         if not active:
             raise self._no_boundary_error()
         self.active_pieces: tuple[str, ...] = tuple(active)
-        """Pieces with positive length on the boundary, in ``geometry.piece_names`` order."""
         self.piece_length: dict[str, float] = lengths
-        """Length of each active piece on the boundary."""
         self.area: float = twice_area / 2
-        """Area of the region."""
         if self.area <= _REL_AREA * self.size**2:
             raise GeometryError(self.where, f"the domain is empty: {_describe(self.geometry)} has "
                                 f"(near-)zero area ({self.area:.3g})")
         ext = torch.stack(extremes)
         lo, hi = ext[:, 0].amin(0) - 2 * spacing, ext[:, 1].amax(0) + 2 * spacing
         self.bounds: BBox = ((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))
-        """A box ``((xmin, xmax), (ymin, ymax))`` tightly containing the region."""
 
     def _no_boundary_error(self) -> GeometryError:
         (x0, x1), (y0, y1) = self._outer
@@ -166,11 +181,11 @@ class Domain:
         on, normals = self._on_boundary(pts, own, g)
         return pts, normals, on
 
-    def _on_boundary(self, pts: Tensor, own: Tensor, g: int) -> tuple[Tensor, Tensor]:
+    def _on_boundary(self, pts: Tensor, own: Tensor, g: int | Tensor) -> tuple[Tensor, Tensor]:
         """The on-boundary test (see the module docstring) for points ``(m, 2)`` on piece ``g``.
 
-        ``own (m, 2)`` are the primitive's own normals; returns the mask ``(m,)`` and the
-        region's outward normals ``(m, 2)``.
+        ``g`` is one piece index or one per point ``(m,)``; ``own (m, 2)`` are the primitive's
+        own normals. Returns the mask ``(m,)`` and the region's outward normals ``(m, 2)``.
         """
         _, piece, orient = self._chunked(lambda x: self.geometry._attribute(x, self._tie), pts)
         normals = orient[:, None] * own
@@ -181,6 +196,7 @@ class Domain:
         return on, normals
 
     def _chunked(self, fn: Callable, p: Tensor):
+        """``fn`` (a tensor or a tuple of tensors per point) over ``p (m, 2)`` in chunks."""
         if p.shape[0] <= self._chunk:
             return fn(p)
         parts = [fn(c) for c in p.split(self._chunk)]
@@ -198,7 +214,7 @@ class Domain:
         rate = self.area / float(span.prod())
         kept, have = [], 0
         while have < n:
-            m = min(max(int(1.2 * (n - have) / rate) + 64, 256), 1 << 20)
+            m = min(max(int(1.2 * (n - have) / rate) + 64, 256), _MAX_CANDIDATES)
             cand = lo + span * torch.rand(m, 2, generator=generator, dtype=_F64)
             inside = cand[self.sdf(cand) < 0]
             kept.append(inside)
@@ -236,7 +252,7 @@ class Domain:
         prim, k = self._pieces[g]
         pts_kept, nrm_kept, have = [], [], 0
         while have < need:
-            m = int(1.2 * (need - have) / self._fraction[g]) + 16
+            m = min(int(1.2 * (need - have) / self._fraction[g]) + 16, _MAX_CANDIDATES)
             pts, own = prim.piece_points(k, torch.rand(m, generator=generator, dtype=_F64))
             on, normals = self._on_boundary(pts, own, g)
             pts_kept.append(pts[on])
@@ -268,9 +284,9 @@ class Domain:
         projection is on the boundary at distance ``|sdf(q)|`` it is exact, because ``|sdf|`` is a
         lower bound on the distance to the boundary. The others (near corners, or attributed to a
         hidden piece) take the nearest of boundary samples every ``spacing`` (default
-        ``1e-3 * size``) along the active pieces, refined by projection onto that sample's piece
-        when the projection is on the boundary; past a corner the sample stays, within
-        ``spacing / 2`` of the true foot. Normals are outward; all outputs float64.
+        ``1e-3 * size``) along the active pieces plus the region's corners (located by
+        bisection), refined by projection onto that sample's piece when the projection is on the
+        boundary. Normals are outward (at a corner, that of the sample's piece); outputs float64.
         """
         q = q.reshape(-1, 2).to(_F64)
         d, piece, _ = self._chunked(self.geometry.sdf_with_piece, q)
@@ -293,15 +309,18 @@ class Domain:
     def _nearest_sampled(self, q: Tensor, spacing: float) -> tuple[Tensor, Tensor, Tensor]:
         """The sampled fallback of :meth:`nearest_boundary` for points ``q (m, 2)``."""
         names = self.geometry.piece_names
-        dense_pts, dense_nrm, dense_piece = [], [], []
-        for name in self.active_pieces:
-            g = names.index(name)
-            m = math.ceil(self._full_length[g] / spacing) + 1
-            pts, nrm, on = self.boundary_curve(name, torch.linspace(0.0, 1.0, m, dtype=_F64))
-            dense_pts.append(pts[on])
-            dense_nrm.append(nrm[on])
-            dense_piece.append(torch.full((int(on.sum()),), g, dtype=torch.long))
-        pts, nrm, piece = torch.cat(dense_pts), torch.cat(dense_nrm), torch.cat(dense_piece)
+        active = [names.index(name) for name in self.active_pieces]
+        grids = [torch.linspace(0.0, 1.0, math.ceil(self._full_length[g] / spacing) + 1,
+                                dtype=_F64) for g in active]
+        pts, own, piece = self._curve_points(active, grids)
+        on, nrm = self._on_boundary(pts, own, piece)
+        # The ends of each active stretch are the region's corners, where the nearest boundary
+        # point of many outside points lies: locate them (to ~eps) and add them as samples.
+        ends = self._stretch_ends(active, grids, on.split([u.shape[0] for u in grids]), spacing)
+        end_pts, end_own, end_piece = self._curve_points(active, ends)
+        end_nrm = self._on_boundary(end_pts, end_own, end_piece)[1]
+        pts, nrm = torch.cat([pts[on], end_pts]), torch.cat([nrm[on], end_nrm])
+        piece = torch.cat([piece[on], end_piece])
         rows = max(1, _CHUNK_ELEMENTS // pts.shape[0])
         idx = torch.cat([_nearest_index(c, pts) for c in q.split(rows)])
         foot, normal, piece = pts[idx], nrm[idx], piece[idx]
@@ -316,6 +335,38 @@ class Domain:
             foot[sel] = torch.where(ok, proj, foot[sel])
             normal[sel] = torch.where(ok, out_normal, normal[sel])
         return foot, normal, piece
+
+    def _curve_points(self, pieces: list[int], us: list[Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+        """Points on several pieces at once, so that one test covers them all.
+
+        Returns points ``(M, 2)``, own normals ``(M, 2)`` and piece indices ``(M,)`` at the
+        fractions ``us[i]`` along piece ``pieces[i]``, concatenated in that order.
+        """
+        parts = [self._pieces[g][0].piece_points(self._pieces[g][1], u)
+                 for g, u in zip(pieces, us, strict=True)]
+        piece = torch.cat([torch.full((u.shape[0],), g) for g, u in zip(pieces, us, strict=True)])
+        return torch.cat([p for p, _ in parts]), torch.cat([n for _, n in parts]), piece
+
+    def _stretch_ends(self, pieces: list[int], us: list[Tensor], ons: tuple[Tensor, ...],
+                      spacing: float) -> list[Tensor]:
+        """Per piece, the fractions of the ends of its active stretches (on their active side).
+
+        ``us[i]`` is an increasing grid along ``pieces[i]`` and ``ons[i]`` its test results; each
+        change between neighbours is bisected until the bracket is below eps/4 in length.
+        """
+        inside, outside = [], []
+        for u, on in zip(us, ons, strict=True):
+            change = torch.nonzero(on[1:] != on[:-1]).flatten()
+            inside.append(torch.where(on[change], u[change], u[change + 1]))
+            outside.append(torch.where(on[change], u[change + 1], u[change]))
+        steps = max(1, math.ceil(math.log2(4 * spacing / self.eps)))
+        for _ in range(steps):
+            mid = [0.5 * (a + b) for a, b in zip(inside, outside, strict=True)]
+            pts, own, piece = self._curve_points(pieces, mid)
+            ok = self._on_boundary(pts, own, piece)[0].split([m.shape[0] for m in mid])
+            inside = [torch.where(o, m, a) for o, m, a in zip(ok, mid, inside, strict=True)]
+            outside = [torch.where(o, b, m) for o, m, b in zip(ok, mid, outside, strict=True)]
+        return inside
 
 
 def _count(n: object) -> int:
@@ -334,10 +385,6 @@ def _describe(geometry: Geometry) -> str:
 
 
 def _nearest_index(q: Tensor, pts: Tensor) -> Tensor:
-    """Index ``(m,)`` of the nearest of ``pts (M, 2)`` to each of ``q (m, 2)``.
-
-    Squared distances via one matrix product (|q|² - 2 q·p + |p|²); the round-off, ~1e-16 of the
-    coordinates squared, only matters for near-ties, which the exact projection afterwards fixes.
-    """
-    d2 = (pts * pts).sum(-1) - 2.0 * (q @ pts.T)
-    return d2.argmin(1)
+    """Index ``(m,)`` of the nearest of ``pts (M, 2)`` to each of ``q (m, 2)``."""
+    d = q[:, None, :] - pts
+    return (d * d).sum(-1).argmin(1)

@@ -23,7 +23,7 @@ def plot_domain(domain: Domain, path: str | Path, *, title: str | None = None,
     """Write a PNG of ``domain`` to ``path`` in the geometry's own coordinates.
 
     The region is filled light; each active piece is drawn in its own colour and named in the
-    legend; ``n_normals`` boundary points (uniform by length, fixed seed) carry outward normals.
+    legend; about ``n_normals`` boundary points, evenly spaced by length, carry outward normals.
     """
     from matplotlib import colormaps
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -42,23 +42,22 @@ def plot_domain(domain: Domain, path: str | Path, *, title: str | None = None,
 
     active = domain.active_pieces
     palette = colormaps["tab10" if len(active) <= 10 else "tab20"]
-    colour = {name: palette(i % palette.N) for i, name in enumerate(active)}
+    total = sum(domain.piece_length.values())
+    arrow = 0.05 * max(x1 - x0, y1 - y0)
     u = torch.linspace(0.0, 1.0, _CURVE_POINTS, dtype=torch.float64)
-    for name in active:
-        pts, _, on = domain.boundary_curve(name, u)
-        pts = torch.where(on[:, None], pts, torch.nan)
-        ax.plot(pts[:, 0].numpy(), pts[:, 1].numpy(), color=colour[name], lw=2.2, label=name,
-                zorder=2)
-
-    if n_normals > 0:
-        sample = domain.sample_boundary(n_normals, generator=torch.Generator().manual_seed(0),
-                                        dtype=torch.float64)
-        names = domain.geometry.piece_names
-        arrow = 0.05 * max(x1 - x0, y1 - y0)
-        ax.quiver(sample.points[:, 0].numpy(), sample.points[:, 1].numpy(),
-                  sample.normals[:, 0].numpy(), sample.normals[:, 1].numpy(),
-                  color=[colour[names[int(k)]] for k in sample.piece],
-                  angles="xy", scale_units="xy", scale=1.0 / arrow, width=0.004, zorder=3)
+    for i, name in enumerate(active):
+        colour = palette(i % palette.N)
+        pts, normals, on = domain.boundary_curve(name, u)
+        line = torch.where(on[:, None], pts, torch.nan)
+        ax.plot(line[:, 0].numpy(), line[:, 1].numpy(), color=colour, lw=2.2, label=name, zorder=2)
+        # Arrows evenly spaced by length over the piece's active part (its grid points are).
+        k = round(n_normals * domain.piece_length[name] / total)
+        idx = torch.nonzero(on).flatten()
+        if k > 0 and idx.numel():
+            pick = idx[((torch.arange(k) + 0.5) * idx.numel() / k).long()]
+            ax.quiver(pts[pick, 0].numpy(), pts[pick, 1].numpy(), normals[pick, 0].numpy(),
+                      normals[pick, 1].numpy(), color=colour, angles="xy", scale_units="xy",
+                      scale=1.0 / arrow, width=0.004, zorder=3)
 
     ax.set_xlim(*box[0])
     ax.set_ylim(*box[1])

@@ -68,7 +68,9 @@ class _VertexShape(Primitive):
     def _sdf_piece(self, p: Tensor) -> tuple[Tensor, Tensor]:
         a, b = self._edges(p)
         q = p[..., None, :]                                     # (..., 1, 2) against (E, 2)
-        dist2, k = segment_distance2(a, b, q).min(-1)
+        all_dist2 = segment_distance2(a, b, q)                  # (..., E)
+        k = all_dist2.argmin(-1)
+        dist2 = all_dist2.gather(-1, k[..., None])[..., 0]
         # Even-odd rule: count edges crossing the horizontal ray to the right of p. An edge counts
         # when its endpoints straddle the ray's line (half-open, so shared vertices count once).
         y = q[..., 1]

@@ -20,7 +20,7 @@ Box = tuple[tuple[float, float], tuple[float, float]]
 _UNIT: Box = ((-1.0, 1.0), (-1.0, 1.0))
 
 _SPACING_PX = 0.25
-"""Boundary sampling step for the nearest-point search, in pixels (then refined exactly)."""
+"""Boundary sampling step of the nearest-point fallback near corners, in pixels."""
 
 
 def grid_points(n: int, box: Box = _UNIT, *, dtype: torch.dtype = torch.float32) -> Tensor:

@@ -1,0 +1,41 @@
+"""Problem expressions as NumPy functions (float64), for the reference solvers' quadrature points.
+
+The solvers assemble with NumPy arrays; expressions are compiled once with
+:func:`~hyperpino.pde.expr_torch.to_torch` (the safe path every other part of hyperpino uses) and
+evaluated through zero-copy tensor views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import sympy
+import torch
+
+from hyperpino.pde.expr import symbol
+from hyperpino.pde.expr_torch import to_torch
+
+NumFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def np_fn(expr: sympy.Expr, coords: tuple[str, str]) -> NumFn:
+    """``f(x, y) -> array`` of the broadcast shape of ``x`` and ``y`` (float64)."""
+    fn = to_torch(sympy.sympify(expr), coords)
+
+    def call(x, y):
+        tx = torch.from_numpy(np.asarray(x, dtype=np.float64))
+        ty = torch.from_numpy(np.asarray(y, dtype=np.float64))
+        return np.array(fn(tx, ty).numpy(), dtype=np.float64)
+
+    return call
+
+
+def depends_on(expr: sympy.Expr, name: str) -> bool:
+    """Whether ``expr`` contains the coordinate ``name``."""
+    return symbol(name) in sympy.sympify(expr).free_symbols
+
+
+def diff(expr: sympy.Expr, name: str) -> sympy.Expr:
+    """``∂expr/∂name`` (for the coefficient-gradient terms of the divergence form)."""
+    return sympy.diff(sympy.sympify(expr), symbol(name))

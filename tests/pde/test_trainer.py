@@ -1,0 +1,76 @@
+"""The PINN trainer: learns a simple problem, stops on its criteria, fine-tunes given weights."""
+
+import numpy as np
+import pytest
+import torch
+
+from hyperpino.errors import HyperpinoError
+from hyperpino.pde.check import load_problem
+from hyperpino.pde.pinn import ModifiedMLP, PINNConfig
+from hyperpino.pde.reference import solve_reference
+from hyperpino.pde.trainer import TrainConfig, pde_terms, train_pinn
+
+EXAMPLE = "examples/disk_robin.yaml"
+
+
+@pytest.fixture(scope="module")
+def problem_and_ref():
+    problem = load_problem(EXAMPLE)
+    return problem, solve_reference(problem, 0.2, n=48)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # the small PINN trains fastest on one thread; several fight over the shared test cores
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_pde_terms_match_closed_form():
+    class Quad(torch.nn.Module):
+        def forward(self, x):  # u = x² y + 3 x y
+            return (x[:, :1] ** 2 * x[:, 1:] + 3 * x[:, :1] * x[:, 1:])
+
+    p = torch.tensor([[0.5, -0.25], [-1.0, 2.0]], dtype=torch.float64)
+    x, y = p[:, 0], p[:, 1]
+    want = torch.stack([x**2 * y + 3 * x * y, 2 * x * y + 3 * y, x**2 + 3 * x, 2 * y,
+                        torch.zeros_like(x), 2 * x + 3], -1)
+    torch.testing.assert_close(pde_terms(Quad(), p), want)
+
+
+def test_training_reduces_error_and_logs(problem_and_ref):
+    problem, ref = problem_and_ref
+    cfg = TrainConfig(adam_steps=100, lbfgs_steps=4, lbfgs_iters=10, eval_every=50, n_interior=128,
+                      n_boundary=64, resample_every=50, dtype="float64")
+    seen = []
+    res = train_pinn(problem, config=cfg, reference=ref, callback=seen.append)
+    assert res.stopped == "step budget" and seen == res.history
+    errs = [e["rel_l2"] for e in res.history]
+    assert errs[-1] < 0.7 * errs[0]
+    assert [e["phase"] for e in res.history][:2] == ["adam"] * 2 and res.history[-1]["phase"] == "lbfgs"
+    times = [e["time"] for e in res.history]
+    assert times == sorted(times) and {"mse", "max_abs", "smape", "loss_pde"} <= set(res.history[0])
+
+
+def test_target_error_stops_fine_tuning_from_given_weights(problem_and_ref):
+    problem, ref = problem_and_ref
+    cfg = TrainConfig(adam_steps=100, lbfgs_steps=0, eval_every=20, n_interior=128, n_boundary=64)
+    first = train_pinn(problem, config=cfg, reference=ref)
+    reached = first.history[-1]["rel_l2"]
+    model = ModifiedMLP(PINNConfig())
+    model.load_state_dict(first.model.state_dict())
+    again = train_pinn(problem, model, TrainConfig(adam_steps=100, lbfgs_steps=0, eval_every=1,
+                       n_interior=128, n_boundary=64, target_error=reached * 1.5), reference=ref)
+    assert again.stopped == "target error" and again.history[0]["step"] == 1
+    assert again.model is model
+
+
+def test_time_budget_and_bad_config(problem_and_ref):
+    problem, _ = problem_and_ref
+    res = train_pinn(problem, config=TrainConfig(adam_steps=10_000, lbfgs_steps=0, time_budget=1.0,
+                                                 adam_fraction=1.0, n_interior=64, n_boundary=32))
+    assert res.stopped == "time budget" and res.train_time < 5 and np.isfinite(res.history[-1]["loss"])
+    with pytest.raises(HyperpinoError, match="dtype"):
+        TrainConfig(dtype="float16")
