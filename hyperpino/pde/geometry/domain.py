@@ -37,8 +37,12 @@ _REL_TIE = 1e-9
 _REL_SPACING = 1e-4
 """Spacing of the analysis grid along each piece, relative to the size."""
 
-_MIN_GRID = 256
+_MIN_GRID = 64
 """Fewest analysis grid points on a piece, however short."""
+
+_MAX_GRID_TOTAL = 50_000
+"""Most analysis grid points over all pieces; the spacing grows beyond (polygons with many
+edges: every SDF evaluation costs points x edges)."""
 
 _MIN_ACTIVE = 2
 """A piece is active when at least this many analysis grid points pass the test."""
@@ -102,7 +106,7 @@ class Domain:
         self.eps = _REL_EPS * self.size
         self._tie = _REL_TIE * self.size
         n_all = len(self._pieces)
-        self._chunk = max(256, min(_CHUNK_POINTS, _CHUNK_ELEMENTS // max(n_all, 1)))
+        self._chunk = max(32, min(_CHUNK_POINTS, _CHUNK_ELEMENTS // max(n_all, 1)))
         self._analyse()
 
     def _analyse(self) -> None:
@@ -110,7 +114,7 @@ class Domain:
         names = self.geometry.piece_names
         (x0, x1), (y0, y1) = self._outer
         centre = torch.tensor([(x0 + x1) / 2, (y0 + y1) / 2], dtype=_F64)
-        spacing = _REL_SPACING * self.size
+        spacing = max(_REL_SPACING * self.size, sum(self._full_length) / _MAX_GRID_TOTAL)
         self._fraction = [0.0] * len(names)
         active, lengths, twice_area, extremes = [], {}, 0.0, []
         grids = [(torch.arange(m, dtype=_F64) + 0.5) / m
@@ -189,10 +193,13 @@ class Domain:
         """
         _, piece, orient = self._chunked(lambda x: self.geometry._attribute(x, self._tie), pts)
         normals = orient[:, None] * own
-        step = self.eps * normals
-        out = self.sdf(pts + step)
-        back = self.sdf(pts - step)
-        on = (piece == g) & (out > 0.5 * self.eps) & (back < -0.5 * self.eps)
+        on = piece == g
+        # Step only from the points attributed to their own piece; the rest are already out.
+        idx = torch.nonzero(on).flatten()
+        step = self.eps * normals[idx]
+        out = self.sdf(pts[idx] + step)
+        back = self.sdf(pts[idx] - step)
+        on[idx] = (out > 0.5 * self.eps) & (back < -0.5 * self.eps)
         return on, normals
 
     def _chunked(self, fn: Callable, p: Tensor):

@@ -67,19 +67,21 @@ class _VertexShape(Primitive):
 
     def _sdf_piece(self, p: Tensor) -> tuple[Tensor, Tensor]:
         a, b = self._edges(p)
-        q = p[..., None, :]                                     # (..., 1, 2) against (E, 2)
-        all_dist2 = segment_distance2(a, b, q)                  # (..., E)
+        e = b - a                                               # (E, 2)
+        d = p[..., None, :] - a                                 # (..., E, 2)
+        t = ((d * e).sum(-1) / (e * e).sum(-1)).clamp(0.0, 1.0)
+        r = d - t[..., None] * e
+        all_dist2 = (r * r).sum(-1)                             # (..., E)
         k = all_dist2.argmin(-1)
-        dist2 = all_dist2.gather(-1, k[..., None])[..., 0]
+        dist = torch.sqrt(all_dist2.gather(-1, k[..., None])[..., 0])
         # Even-odd rule: count edges crossing the horizontal ray to the right of p. An edge counts
-        # when its endpoints straddle the ray's line (half-open, so shared vertices count once).
-        y = q[..., 1]
-        straddles = (a[:, 1] > y) != (b[:, 1] > y)
-        dy = b[:, 1] - a[:, 1]
-        dy = torch.where(dy == 0, torch.ones_like(dy), dy)
-        x_cross = a[:, 0] + (y - a[:, 1]) * (b[:, 0] - a[:, 0]) / dy
-        inside = (straddles & (q[..., 0] < x_cross)).sum(-1) % 2 == 1
-        dist = torch.sqrt(dist2)
+        # when its endpoints straddle the ray's line (half-open, so shared vertices count once);
+        # with d = p - a, that is a_y > p_y != b_y > p_y, and the crossing lies right of p when
+        # d_x < d_y * e_x / e_y.
+        dx, dy = d[..., 0], d[..., 1]
+        ey = torch.where(e[:, 1] == 0, torch.ones_like(e[:, 1]), e[:, 1])
+        straddles = (dy < 0) != (dy < e[:, 1])
+        inside = (straddles & (dx < dy * (e[:, 0] / ey))).sum(-1) % 2 == 1
         return torch.where(inside, -dist, dist), k
 
     def piece_lengths(self) -> tuple[float, ...]:
