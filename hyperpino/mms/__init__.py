@@ -17,7 +17,7 @@ _EXPORTS = {
     "MMSGenerator": "generator", "evaluate_terms": "generator",
     "generate_file": "hdf5",
     "CODES": "recipe", "KINDS": "recipe", "Recipe": "recipe", "draw_recipe": "recipe",
-    "Template": "template", "template": "template",
+    "Template": "templates", "template": "templates",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -26,5 +26,5 @@ def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'hyperpino.mms' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"hyperpino.mms.{_EXPORTS[name]}"), name)
-    globals()[name] = value  # also wins over the submodule of the same name (`template`)
+    globals()[name] = value
     return value

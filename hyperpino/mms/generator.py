@@ -3,7 +3,7 @@
 The method of manufactured solutions (Roache 2002) picks u*, sets f = L u* and reads boundary data
 off u*. HyPINO (Bischof et al. 2025, arXiv 2509.05117, §3.1) does this one sample at a time with
 autograd, sympy and a KD-tree, ~1 sample/s per core. Here a batch of B recipes is evaluated at once:
-u* and its derivatives by the per-structure templates (:mod:`hyperpino.mms.template`), the holes'
+u* and its derivatives by the per-structure templates (:mod:`hyperpino.mms.templates`), the holes'
 distances by :mod:`hyperpino.mms.batch_geometry`, all in torch on the chosen device. Samples whose
 magnitudes break the config's bounds are redrawn (next attempt of the same index) until accepted.
 """
@@ -21,7 +21,7 @@ from hyperpino.mms import batch_geometry as bg
 from hyperpino.mms.batch import Batch
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.recipe import KINDS, Recipe, draw_recipe
-from hyperpino.mms.template import template
+from hyperpino.mms.templates import template
 from hyperpino.pde.discretize import CHANNELS
 from hyperpino.pde.geometry import grid_points
 

@@ -7,7 +7,7 @@ the method of manufactured solutions*, J. Fluids Eng. 124) only needs u* smooth 
 (Bischof et al. 2025, arXiv 2509.05117, §3.1) draws u* from sums, products and compositions of
 sin, cos, tanh, sigmoid and 1/(1+z²). Here a term's *structure* (the tree without numbers) is a
 hashable tuple; its numbers are a flat parameter vector in preorder. Derivatives are linear in
-the terms, so the symbolic work is done once per term structure (:mod:`hyperpino.mms.template`)
+the terms, so the symbolic work is done once per term structure (:mod:`hyperpino.mms.templates`)
 and a whole batch of solutions evaluates as a few batched calls per structure.
 
 Structures: ``("atom", name)`` (3 parameters a, b, c), ``("comp", name, node)`` (w, c, then the

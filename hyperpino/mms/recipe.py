@@ -18,7 +18,7 @@ import numpy as np
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.grammar import draw_params, draw_structure
 from hyperpino.mms.holes import MAX_VERTICES, draw_holes, piece_names
-from hyperpino.mms.template import template
+from hyperpino.mms.templates import template
 from hyperpino.pde.expr import MAX_LENGTH, MAX_NODES
 from hyperpino.pde.operator import classify
 

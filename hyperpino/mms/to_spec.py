@@ -12,7 +12,7 @@ import re
 from hyperpino.errors import SpecError
 from hyperpino.mms.holes import primitive
 from hyperpino.mms.recipe import CODES, Recipe
-from hyperpino.mms.template import fmt, template
+from hyperpino.mms.templates import fmt, template
 from hyperpino.pde.spec import Spec
 from hyperpino.pde.spec_io import spec_from_mapping
 from hyperpino.pde.terms import TERMS

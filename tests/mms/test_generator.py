@@ -95,7 +95,7 @@ def test_template_derivatives_match_sympy():
     vals = torch.tensor([[0.7, 1.1, -0.4, 0.3, 1.5, 0.2, -0.9, 0.8, 0.1]], dtype=torch.float64)
     x, y = torch.tensor([[0.3, -0.2]]).double(), torch.tensor([[0.1, 0.6]]).double()
     got = t.evaluate(x, y, vals)[0]
-    from hyperpino.mms.template import X, Y
+    from hyperpino.mms.templates import X, Y
 
     subs = dict(zip(t.params, vals[0].tolist(), strict=True))
     for k, d in enumerate(t.derivatives):
