@@ -18,6 +18,8 @@ BENCHMARKS: dict[str, str] = {
     "residual": "batched residual engine vs the per-model autograd loop (HyPINO reference)",
     "mip": "magnitude-invariant parametrisation vs a plain hypernetwork: steps to a loss threshold",
     "mms": "manufactured-problem generator: labelled samples/s at 64² and 224² grids (CPU)",
+    "continual": "hypernetwork continual learning vs EWC/SI/fine-tuning: Split/Permuted MNIST, CL1/CL3",
+    "mixer": "MixER (M = 1, 3, 10) vs naive softmax mixture on ODEBench-10 and Lotka–Volterra (CPU, small)",
 }
 
 

@@ -1,0 +1,99 @@
+"""Checkpoints as safetensors (tensors) + JSON (configs, progress); loading checks keys and shapes.
+
+A checkpoint directory holds ``model.safetensors`` (the MixER state: stacked experts, contexts,
+gate), ``optim.safetensors`` (optimiser moments, for resuming) and ``state.json``. Files are written
+to temporaries and renamed, so an interrupted run leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from hyperpino.errors import CheckpointError
+
+
+def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    from safetensors.torch import save_file
+
+    tmp = path.with_name(path.name + ".tmp")
+    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp))
+    os.replace(tmp, path)
+
+
+def _optim_tensors(opts: dict[str, torch.optim.Optimizer]) -> tuple[dict, dict]:
+    tensors, groups = {}, {}
+    for name, opt in opts.items():
+        sd = opt.state_dict()
+        for idx, st in sd["state"].items():
+            for key, val in st.items():
+                tensors[f"{name}.{idx}.{key}"] = torch.as_tensor(val)
+        groups[name] = sd["param_groups"]
+    return tensors, groups
+
+
+def save(directory: str | os.PathLike, model: nn.Module, state: dict,
+         optimizers: dict[str, torch.optim.Optimizer] | None = None) -> None:
+    """Write ``model``'s state dict, the optimisers and the JSON-serialisable ``state``."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    _save_tensors(dict(model.state_dict()), d / "model.safetensors")
+    state = dict(state)
+    if optimizers:
+        tensors, groups = _optim_tensors(optimizers)
+        _save_tensors(tensors or {"_empty": torch.zeros(1)}, d / "optim.safetensors")
+        state["optim_groups"] = groups
+    tmp = d / "state.json.tmp"
+    tmp.write_text(json.dumps(state, indent=1))
+    os.replace(tmp, d / "state.json")
+
+
+def read_state(directory: str | os.PathLike) -> dict:
+    path = Path(directory) / "state.json"
+    if not path.is_file():
+        raise CheckpointError(f"{directory}: no state.json (not a mixer checkpoint)")
+    return json.loads(path.read_text())
+
+
+def load_model(directory: str | os.PathLike, model: nn.Module) -> None:
+    """Load ``model.safetensors`` into ``model`` strictly (same keys, same shapes)."""
+    from safetensors.torch import load_file
+
+    path = Path(directory) / "model.safetensors"
+    if not path.is_file():
+        raise CheckpointError(f"{directory}: no model.safetensors")
+    tensors = load_file(str(path))
+    own = model.state_dict()
+    missing = sorted(set(own) - set(tensors))
+    extra = sorted(set(tensors) - set(own))
+    if missing or extra:
+        raise CheckpointError(
+            f"{path}: keys do not match the model (missing {missing[:3]}, unexpected {extra[:3]})"
+        )
+    for k, v in tensors.items():
+        if tuple(v.shape) != tuple(own[k].shape):
+            raise CheckpointError(
+                f"{path}: {k} has shape {tuple(v.shape)}, the model needs {tuple(own[k].shape)}"
+            )
+    model.load_state_dict(tensors)
+
+
+def load_optimizers(directory: str | os.PathLike, optimizers: dict[str, torch.optim.Optimizer]) -> None:
+    from safetensors.torch import load_file
+
+    d = Path(directory)
+    groups = read_state(d).get("optim_groups", {})
+    tensors = load_file(str(d / "optim.safetensors")) if (d / "optim.safetensors").is_file() else {}
+    for name, opt in optimizers.items():
+        if name not in groups:
+            continue
+        state: dict[int, dict] = {}
+        for key, val in tensors.items():
+            head, idx, field = key.split(".", 2)
+            if head == name:
+                state.setdefault(int(idx), {})[field] = val
+        opt.load_state_dict({"state": state, "param_groups": groups[name]})

@@ -1,0 +1,190 @@
+"""``hyperpino mixer data | train | adapt | eval``: generate ODE families, train MixER (Nzoyem et al.
+2025), adapt it to new environments and evaluate it (metrics JSON, routing heatmap, trajectories)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from hyperpino.errors import SpecError
+
+
+def _device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def _data(args: argparse.Namespace) -> int:
+    from hyperpino.mixer.dataset import save
+    from hyperpino.mixer.generate import SuiteConfig, generate
+
+    cfg = SuiteConfig(suite=args.suite, envs_per_family=args.envs_per_family, n_t=args.n_t,
+                      horizon=args.horizon, seed=args.seed)
+    ds = generate(cfg, progress=not args.quiet)
+    save(ds, args.out)
+    if not args.quiet:
+        sizes = ", ".join(f"{k} {v.X.shape}" for k, v in ds.splits.items())
+        print(f"wrote {args.out}: {len(ds.families)} families; {sizes}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import torch
+
+    from hyperpino.mixer.config import load_config
+    from hyperpino.mixer.dataset import load
+    from hyperpino.mixer.train import Trainer, build_model
+
+    cfg = load_config(args.config)
+    data_path = args.data or cfg.data
+    if not data_path:
+        raise SpecError("data", "no dataset: give --data or `data = ...` in the config")
+    if args.steps is not None:
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, outer_steps=args.steps))
+    ds = load(data_path)
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.model, ds["train"], seed=cfg.seed)
+    train_cfg = dataclasses.replace(cfg.train, seed=cfg.seed)
+    trainer = Trainer(model, ds["train"], train_cfg, _device(cfg.device), ckpt_dir=args.out)
+    trainer.run(progress=not args.quiet)
+    trainer.save()
+    if not args.quiet:
+        print(f"checkpoint {args.out}: final loss {trainer.history[-1]['loss']:.3e}, "
+              f"{trainer.train_seconds:.1f}s (gate update {trainer.gate_seconds:.1f}s)")
+    return 0
+
+
+def _adapt(args: argparse.Namespace) -> int:
+    from safetensors.torch import save_file
+
+    from hyperpino.mixer.adapt import adapt
+    from hyperpino.mixer.dataset import load
+    from hyperpino.mixer.train import load_trained
+
+    device = _device(args.device)
+    model, _ = load_trained(args.ckpt, device)
+    ds = load(args.data)
+    a = adapt(model, ds["adapt"], steps=args.steps, lr=args.lr, top_k=args.top_k, device=device,
+              progress=not args.quiet)
+    out = Path(args.ckpt) / "adapted.safetensors"
+    save_file({"contexts": a.contexts.cpu().contiguous(), "routes": a.routes.cpu().contiguous()}, str(out))
+    (Path(args.ckpt) / "adapted.json").write_text(json.dumps(
+        {"data": str(args.data), "steps": args.steps, "top_k": args.top_k, "loss": a.loss.cpu().tolist(),
+         "routes": a.routes.cpu().tolist()}, indent=1))
+    if not args.quiet:
+        print(f"adapted {ds['adapt'].n_envs} environments -> {out}; experts {a.routes.tolist()}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import numpy as np
+    from safetensors.torch import load_file
+
+    from hyperpino.mixer.adapt import Adapted
+    from hyperpino.mixer.dataset import load
+    from hyperpino.mixer.evaluate import evaluate
+    from hyperpino.mixer.metrics import summary
+    from hyperpino.mixer.plots import routing_heatmap, trajectories
+    from hyperpino.mixer.train import load_trained
+
+    device = _device(args.device)
+    ds = load(args.data)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for i, ckpt in enumerate(args.ckpt):
+        model, state = load_trained(ckpt, device)
+        if model.contexts.shape[0] != ds["train"].n_envs:
+            raise SpecError(str(ckpt), f"trained on {model.contexts.shape[0]} environments, "
+                            f"{args.data} has {ds['train'].n_envs}")
+        adapted = None
+        saved = Path(ckpt) / "adapted.safetensors"
+        if saved.is_file() and "adapt" in ds.splits:
+            t = load_file(str(saved))
+            if t["contexts"].shape[0] == ds["adapt"].n_envs:
+                ctx_t, routes_t = t["contexts"].to(device), t["routes"].to(device)
+                adapted = Adapted(ctx_t, routes_t, ctx_t.new_zeros(0))
+        ev = evaluate(model, ds, adapted, adapt_steps=args.adapt_steps, top_k=args.top_k, device=device,
+                      progress=not args.quiet, keep_predictions=i == 0)
+        if i == 0:
+            import torch
+
+            gates = torch.softmax(model.logits(model.contexts.detach()), 1).cpu().numpy()
+            if model.cfg.gate == "lsq":
+                gates = np.eye(model.n_experts)[np.array(ev["routes"])]
+            routing_heatmap(gates, ds["train"].family, ds.families, out / "routing.png")
+            for split in ("test", "adapt_test"):
+                if split in ev:
+                    s = ds[split]
+                    labels = [ds.families[f] if 0 <= f < len(ds.families) else f"env {e}"
+                              for f, e in zip(s.family, s.env_id, strict=True)]
+                    trajectories(s.t, s.X, ev[split].pop("_pred"), labels, out / f"trajectories_{split}.png")
+        ev["checkpoint"] = str(ckpt)
+        ev["train_seconds"] = state.get("train_seconds")
+        runs.append(ev)
+    metrics: dict = {"runs": runs}
+    for split in ("test", "adapt_test"):
+        if split in runs[0]:
+            metrics[split] = {k: summary([r[split][f"mean_{k}"] for r in runs]) for k in ("mse", "rel_mse")}
+    metrics["purity"] = summary([r["purity"] for r in runs])
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    line = {k: metrics[k] for k in ("test", "adapt_test", "purity") if k in metrics}
+    if not args.quiet:
+        print(f"wrote {out / 'metrics.json'}, routing.png, trajectories_*.png")
+    if args.json or not args.quiet:
+        print(json.dumps(line))
+    return 0
+
+
+def register(sub) -> None:
+    """Add ``mixer`` with its subcommands to the main parser's subparsers ``sub``."""
+    from hyperpino.mixer.generate import SUITES
+
+    p = sub.add_parser("mixer", help="MixER: mixture of expert reconstructors for ODE families")
+    ms = p.add_subparsers(dest="mixer_command", metavar="SUBCOMMAND")
+    ms.required = True
+
+    d = ms.add_parser("data", help="generate a suite of ODE families as HDF5")
+    d.add_argument("--suite", required=True, choices=SUITES)
+    d.add_argument("--out", required=True)
+    d.add_argument("--envs-per-family", type=int, default=5, help="ODEBench only (default 5)")
+    d.add_argument("--n-t", type=int, default=20, help="time points per trajectory (default 20)")
+    d.add_argument("--horizon", type=float, default=1.0, help="fraction of each family's T kept")
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--quiet", action="store_true")
+    d.set_defaults(func=_data)
+
+    t = ms.add_parser("train", help="train a model; resumes from the checkpoint in --out")
+    t.add_argument("--config", default=None, help="TOML/JSON run config (model, train, data)")
+    t.add_argument("--data", default=None, help="dataset file (overrides the config's)")
+    t.add_argument("--out", required=True, help="checkpoint folder")
+    t.add_argument("--steps", type=int, default=None, help="outer steps (overrides the config)")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=_train)
+
+    a = ms.add_parser("adapt", help="fit contexts of the adaptation environments (model frozen)")
+    a.add_argument("--ckpt", required=True)
+    a.add_argument("--data", required=True)
+    a.add_argument("--steps", type=int, default=300)
+    a.add_argument("--lr", type=float, default=1e-2)
+    a.add_argument("--top-k", type=int, default=2)
+    a.add_argument("--device", default="cpu")
+    a.add_argument("--quiet", action="store_true")
+    a.set_defaults(func=_adapt)
+
+    e = ms.add_parser("eval", help="metrics JSON, routing heatmap and trajectory plots")
+    e.add_argument("--ckpt", required=True, nargs="+", help="one checkpoint per seed")
+    e.add_argument("--data", required=True)
+    e.add_argument("--out", required=True)
+    e.add_argument("--adapt-steps", type=int, default=300, help="when no adapted.safetensors exists")
+    e.add_argument("--top-k", type=int, default=2)
+    e.add_argument("--device", default="cpu")
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--quiet", action="store_true")
+    e.set_defaults(func=_eval)

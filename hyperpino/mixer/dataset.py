@@ -1,0 +1,155 @@
+"""Trajectory datasets of ODE families: families -> environments -> trajectories, and their HDF5 files.
+
+Layout of a file (``hyperpino mixer data`` writes it; user files in the same layout are accepted)::
+
+    /                  attrs: format = "hyperpino.mixer/1", suite (str), families (JSON list of names)
+    /<split>/X         (E, N, T, d) float   N trajectories of T states of dimension d per environment
+    /<split>/t         (E, T) float         strictly increasing times, t[e] = t[e, 0] + S_e · τ with one
+                                            normalised grid τ ∈ [0, 1] shared by all environments
+    /<split>/family    (E,) int             index into the root's ``families`` (-1: unknown)
+    /<split>/env_id    (E,) int             environment identity; test shares train's, adapt_test adapt's
+    /<split>/params    (E, P) float         true parameters, NaN-padded (optional; for reports only)
+
+``<split>`` is one of ``train``, ``test`` (new initial conditions of the training environments),
+``adapt`` (new environments, few trajectories) and ``adapt_test`` (new initial conditions of those).
+Only ``train`` is required. Environments differ in their time span ``S_e`` (ODEBench families have
+different horizons); the model integrates in τ and scales its vector field by ``S_e``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hyperpino.errors import SpecError
+
+FORMAT = "hyperpino.mixer/1"
+SPLITS = ("train", "test", "adapt", "adapt_test")
+
+
+@dataclass
+class Split:
+    """One split: ``X (E, N, T, d)``, ``t (E, T)``, ``family (E,)``, ``env_id (E,)``, ``params (E, P)``."""
+
+    X: np.ndarray
+    t: np.ndarray
+    family: np.ndarray
+    env_id: np.ndarray
+    params: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    @property
+    def n_envs(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def span(self) -> np.ndarray:
+        """``S_e = t[e, -1] − t[e, 0]``, shape ``(E,)``."""
+        return self.t[:, -1] - self.t[:, 0]
+
+    @property
+    def tau(self) -> np.ndarray:
+        """The shared normalised time grid ``τ (T,)``, from 0 to 1."""
+        return (self.t[0] - self.t[0, 0]) / self.span[0]
+
+    def validate(self, where: str) -> None:
+        """Raise :class:`SpecError` naming the dataset and what is wrong with it."""
+        X, t = self.X, self.t
+        if X.ndim != 4:
+            raise SpecError(f"{where}/X", f"expected shape (E, N, T, d), got {X.shape}")
+        e, _, n_t, _ = X.shape
+        if min(X.shape) < 1 or n_t < 2:
+            raise SpecError(f"{where}/X", f"needs E, N, d >= 1 and T >= 2, got {X.shape}")
+        if t.shape != (e, n_t):
+            raise SpecError(f"{where}/t", f"expected shape (E={e}, T={n_t}), got {t.shape}")
+        if not np.all(np.isfinite(X)):
+            raise SpecError(f"{where}/X", "contains NaN or infinite values")
+        if not np.all(np.isfinite(t)) or not np.all(np.diff(t, axis=1) > 0):
+            raise SpecError(f"{where}/t", "times must be finite and strictly increasing in every environment")
+        tau = (t - t[:, :1]) / (t[:, -1:] - t[:, :1])
+        bad = np.flatnonzero(np.abs(tau - tau[:1]).max(axis=1) > 1e-6)
+        if bad.size:
+            raise SpecError(f"{where}/t", f"environment {bad[0]}: its time grid is not a rescaling of "
+                            "environment 0's (t[e] = t[e,0] + S_e·τ with one τ for all)")
+        for name, arr in (("family", self.family), ("env_id", self.env_id)):
+            if arr.shape != (e,):
+                raise SpecError(f"{where}/{name}", f"expected shape (E={e},), got {arr.shape}")
+        if self.params.size and self.params.shape[0] != e:
+            raise SpecError(f"{where}/params", f"expected {e} rows, got {self.params.shape[0]}")
+
+
+@dataclass
+class Dataset:
+    """The splits of one suite and the names of its families."""
+
+    splits: dict[str, Split]
+    families: list[str]
+    suite: str = "user"
+
+    def __getitem__(self, split: str) -> Split:
+        if split not in self.splits:
+            raise SpecError(split, f"the dataset has no split {split!r} (has: {', '.join(self.splits)})")
+        return self.splits[split]
+
+    @property
+    def dim(self) -> int:
+        return self["train"].X.shape[-1]
+
+
+def save(ds: Dataset, path: str | os.PathLike) -> None:
+    """Write ``ds`` as HDF5 (chunked, compressed), via a temporary file renamed into place."""
+    import h5py
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        f.attrs.update(format=FORMAT, suite=ds.suite, families=json.dumps(ds.families))
+        for name, s in ds.splits.items():
+            g = f.create_group(name)
+            g.create_dataset("X", data=s.X.astype(np.float32), compression="gzip",
+                             chunks=(1, *s.X.shape[1:]))
+            for key in ("t", "family", "env_id", "params"):
+                g.create_dataset(key, data=getattr(s, key))
+    os.replace(tmp, path)
+
+
+def load(path: str | os.PathLike) -> Dataset:
+    """Read and validate a dataset file; every problem is a one-line :class:`SpecError`."""
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(str(path), "no such file")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise SpecError(str(path), f"not an HDF5 file ({err})") from None
+    with f:
+        if "train" not in f:
+            raise SpecError(str(path), "has no 'train' group (see docs/mixer.md for the layout)")
+        families = json.loads(f.attrs.get("families", "[]"))
+        splits = {}
+        for name in SPLITS:
+            if name not in f:
+                continue
+            g = f[name]
+            for key in ("X", "t"):
+                if key not in g:
+                    raise SpecError(f"{path.name}:/{name}", f"missing dataset {key!r}")
+            X = np.asarray(g["X"][()], dtype=np.float64)
+            e = X.shape[0] if X.ndim else 0
+            fam = np.asarray(g["family"][()], np.int64) if "family" in g else np.full(e, -1)
+            env = np.asarray(g["env_id"][()], np.int64) if "env_id" in g else np.arange(e)
+            params = np.asarray(g["params"][()], np.float64) if "params" in g else np.zeros((0, 0))
+            s = Split(X, np.asarray(g["t"][()], np.float64), fam, env, params)
+            s.validate(f"{path.name}:/{name}")
+            splits[name] = s
+        suite = str(f.attrs.get("suite", "user"))
+    dims = {n: s.X.shape[-1] for n, s in splits.items()}
+    if len(set(dims.values())) != 1:
+        raise SpecError(str(path), f"state dimensions differ between splits: {dims}")
+    return Dataset(splits, families, suite)
