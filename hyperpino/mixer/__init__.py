@@ -4,34 +4,32 @@ systems, with a K-means + least-squares gate update (Nzoyem et al. 2025, arXiv 2
 Imports only :mod:`hyperpino.hypernet` and :mod:`hyperpino.errors` from the project.
 """
 
-from hyperpino.mixer.adapt import Adapted as Adapted
-from hyperpino.mixer.adapt import adapt as adapt
-from hyperpino.mixer.adapt import predict as predict
-from hyperpino.mixer.dataset import Dataset as Dataset
-from hyperpino.mixer.dataset import Split as Split
-from hyperpino.mixer.dataset import load as load_dataset
-from hyperpino.mixer.dataset import save as save_dataset
-from hyperpino.mixer.evaluate import evaluate as evaluate
-from hyperpino.mixer.experts import CoDAExpert as CoDAExpert
-from hyperpino.mixer.experts import Expert as Expert
-from hyperpino.mixer.experts import GEPSExpert as GEPSExpert
-from hyperpino.mixer.experts import NCFExpert as NCFExpert
-from hyperpino.mixer.gate import fit_gate as fit_gate
-from hyperpino.mixer.gate import gate_update as gate_update
-from hyperpino.mixer.gate import kmeans as kmeans
-from hyperpino.mixer.generate import SuiteConfig as SuiteConfig
-from hyperpino.mixer.generate import generate as generate
-from hyperpino.mixer.integrate import SolverConfig as SolverConfig
-from hyperpino.mixer.mixture import MixER as MixER
-from hyperpino.mixer.mixture import MixERConfig as MixERConfig
-from hyperpino.mixer.train import TrainConfig as TrainConfig
-from hyperpino.mixer.train import Trainer as Trainer
-from hyperpino.mixer.train import build_model as build_model
-from hyperpino.mixer.train import load_trained as load_trained
+import importlib
 
-__all__ = [
-    "Adapted", "CoDAExpert", "Dataset", "Expert", "GEPSExpert", "MixER", "MixERConfig", "NCFExpert",
-    "SolverConfig", "Split", "SuiteConfig", "TrainConfig", "Trainer", "adapt", "build_model", "evaluate",
-    "fit_gate", "gate_update", "generate", "kmeans", "load_dataset", "load_trained", "predict",
-    "save_dataset",
-]
+# Public names -> (module, name there). Imported on first use (PEP 562) so that the `hyperpino`
+# command does not pay for torch when it only parses arguments or runs another subcommand.
+_EXPORTS = {
+    "Adapted": ("adaptation", "Adapted"), "adapt": ("adaptation", "adapt"),
+    "predict": ("adaptation", "predict"),
+    "Dataset": ("dataset", "Dataset"), "Split": ("dataset", "Split"),
+    "load_dataset": ("dataset", "load"), "save_dataset": ("dataset", "save"),
+    "evaluate": ("evaluation", "evaluate"),
+    "CoDAExpert": ("experts", "CoDAExpert"), "Expert": ("experts", "Expert"),
+    "GEPSExpert": ("experts", "GEPSExpert"), "NCFExpert": ("experts", "NCFExpert"),
+    "fit_gate": ("gate", "fit_gate"), "gate_update": ("gate", "gate_update"), "kmeans": ("gate", "kmeans"),
+    "SuiteConfig": ("generation", "SuiteConfig"), "generate": ("generation", "generate"),
+    "SolverConfig": ("integrate", "SolverConfig"),
+    "MixER": ("mixture", "MixER"), "MixERConfig": ("mixture", "MixERConfig"),
+    "TrainConfig": ("train", "TrainConfig"), "Trainer": ("train", "Trainer"),
+    "build_model": ("train", "build_model"), "load_trained": ("train", "load_trained"),
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'hyperpino.mixer' has no attribute {name!r}")
+    module, attr = _EXPORTS[name]
+    value = getattr(importlib.import_module(f"hyperpino.mixer.{module}"), attr)
+    globals()[name] = value
+    return value

@@ -20,7 +20,7 @@ def _device(name: str) -> str:
 
 def _data(args: argparse.Namespace) -> int:
     from hyperpino.mixer.dataset import save
-    from hyperpino.mixer.generate import SuiteConfig, generate
+    from hyperpino.mixer.generation import SuiteConfig, generate
 
     cfg = SuiteConfig(suite=args.suite, envs_per_family=args.envs_per_family, n_t=args.n_t,
                       horizon=args.horizon, seed=args.seed)
@@ -63,7 +63,7 @@ def _train(args: argparse.Namespace) -> int:
 def _adapt(args: argparse.Namespace) -> int:
     from safetensors.torch import save_file
 
-    from hyperpino.mixer.adapt import adapt
+    from hyperpino.mixer.adaptation import adapt
     from hyperpino.mixer.dataset import load
     from hyperpino.mixer.train import load_trained
 
@@ -86,9 +86,9 @@ def _eval(args: argparse.Namespace) -> int:
     import numpy as np
     from safetensors.torch import load_file
 
-    from hyperpino.mixer.adapt import Adapted
+    from hyperpino.mixer.adaptation import Adapted
     from hyperpino.mixer.dataset import load
-    from hyperpino.mixer.evaluate import evaluate
+    from hyperpino.mixer.evaluation import evaluate
     from hyperpino.mixer.metrics import summary
     from hyperpino.mixer.plots import routing_heatmap, trajectories
     from hyperpino.mixer.train import load_trained
@@ -144,7 +144,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add ``mixer`` with its subcommands to the main parser's subparsers ``sub``."""
-    from hyperpino.mixer.generate import SUITES
+    from hyperpino.mixer.generation import SUITES
 
     p = sub.add_parser("mixer", help="MixER: mixture of expert reconstructors for ODE families")
     ms = p.add_subparsers(dest="mixer_command", metavar="SUBCOMMAND")

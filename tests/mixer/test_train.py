@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from hyperpino.mixer.adapt import adapt, predict
-from hyperpino.mixer.generate import SuiteConfig, generate
+from hyperpino.mixer.adaptation import adapt, predict
+from hyperpino.mixer.generation import SuiteConfig, generate
 from hyperpino.mixer.mixture import MixERConfig
 from hyperpino.mixer.train import TrainConfig, Trainer, build_model, load_trained
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hyperpino.mixer.adapt import Adapted, adapt, predict
+from hyperpino.mixer.adaptation import Adapted, adapt, predict
 from hyperpino.mixer.dataset import Dataset
 from hyperpino.mixer.metrics import mse_per_env, purity, rel_mse_per_env, to_tensor
 from hyperpino.mixer.mixture import MixER
