@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from hyperpino.mixer.evaluate import evaluate
-from hyperpino.mixer.generate import SuiteConfig, generate
+from hyperpino.mixer.evaluation import evaluate
+from hyperpino.mixer.generation import SuiteConfig, generate
 from hyperpino.mixer.metrics import routing_matrix, summary
 from hyperpino.mixer.mixture import MixERConfig
 from hyperpino.mixer.plots import routing_heatmap

@@ -16,7 +16,7 @@ import torch
 
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.generator import MMSGenerator
-from hyperpino.mms.template import cache_size
+from hyperpino.mms.templates import cache_size
 
 REFERENCE_PER_CORE = 1.0
 

@@ -34,9 +34,9 @@ class PINNConfig:
     in_dim: int = 2
 
     def __post_init__(self) -> None:
-        for name in ("width", "depth", "n_freqs", "in_dim"):
-            if getattr(self, name) < (0 if name in ("depth", "n_freqs") else 1):
-                raise ValueError(f"PINNConfig.{name}: must be positive, got {getattr(self, name)}")
+        for name, least in (("width", 1), ("depth", 0), ("n_freqs", 0), ("in_dim", 1)):
+            if getattr(self, name) < least:
+                raise ValueError(f"PINNConfig.{name}: must be >= {least}, got {getattr(self, name)}")
         if not self.freq_base > 0:
             raise ValueError(f"PINNConfig.freq_base: must be > 0, got {self.freq_base}")
 
