@@ -35,6 +35,7 @@ from hyperpino.pde.discretize import Collocation, sample_problem
 from hyperpino.pde.metrics import all_metrics
 from hyperpino.pde.pinn import ModifiedMLP
 from hyperpino.pde.problem import Problem
+from hyperpino.pde.residual import derivatives, module_point_fn, operator_residual, robin_residual
 
 
 @dataclass(frozen=True)
@@ -94,28 +95,26 @@ def pick_device(name: str) -> torch.device:
                         ("cpu" if name == "auto" else name))
 
 
-def pde_terms(model: nn.Module, points: Tensor) -> Tensor:
-    """``(u, u_X, u_Y, u_XX, u_YY, u_XY)`` at canonical points ``(N, 2)``: ``(N, 6)``.
+def _as_batched(model: nn.Module) -> dict[str, Tensor]:
+    # The residual engine takes M parameter sets with a leading model axis; one model is M = 1.
+    # unsqueeze keeps the autograd link to the module's own parameters, which the optimisers step.
+    return {name: p.unsqueeze(0) for name, p in model.named_parameters()}
 
-    Reverse mode through the network twice; every point is independent, so summing before each
-    ``grad`` gives per-point derivatives.
+
+def pde_terms(model: nn.Module, points: Tensor) -> Tensor:
+    """``(u, u_X, u_Y, u_XX, u_YY, u_XY)`` of ``model`` at canonical points ``(N, 2)``: ``(N, 6)``.
+
+    Computed by the batched residual engine (:func:`hyperpino.pde.residual.derivatives`).
     """
-    x = points.detach().requires_grad_(True)
-    u = model(x)[..., 0]
-    (g,) = torch.autograd.grad(u.sum(), x, create_graph=True)
-    (hx,) = torch.autograd.grad(g[:, 0].sum(), x, create_graph=True)
-    (hy,) = torch.autograd.grad(g[:, 1].sum(), x, create_graph=True)
-    return torch.stack([u, g[:, 0], g[:, 1], hx[:, 0], hy[:, 1], hx[:, 1]], dim=-1)
+    return derivatives(module_point_fn(model), _as_batched(model), points).terms()[0]
 
 
 def losses(model: nn.Module, col: Collocation) -> tuple[Tensor, Tensor]:
     """Mean squared PDE residual and boundary residual (canonical coordinates)."""
-    terms = pde_terms(model, col.interior)
-    pde = (col.coeffs * terms).sum(-1) - col.source
-    xb = col.boundary.detach().requires_grad_(True)
-    ub = model(xb)[..., 0]
-    (gb,) = torch.autograd.grad(ub.sum(), xb, create_graph=True)
-    bc = col.a * ub + col.b * (col.direction * gb).sum(-1) - col.g
+    fn, params = module_point_fn(model), _as_batched(model)
+    pde = operator_residual(derivatives(fn, params, col.interior), col.coeffs[None], col.source[None])
+    boundary = derivatives(fn, params, col.boundary, order=1)
+    bc = robin_residual(boundary, col.direction, col.a, col.b, col.g)
     return pde.square().mean(), bc.square().mean()
 
 

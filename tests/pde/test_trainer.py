@@ -30,8 +30,12 @@ def _one_thread():
 
 def test_pde_terms_match_closed_form():
     class Quad(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = torch.nn.Parameter(torch.ones((), dtype=torch.float64))
+
         def forward(self, x):  # u = x² y + 3 x y
-            return (x[:, :1] ** 2 * x[:, 1:] + 3 * x[:, :1] * x[:, 1:])
+            return self.scale * (x[..., :1] ** 2 * x[..., 1:] + 3 * x[..., :1] * x[..., 1:])
 
     p = torch.tensor([[0.5, -0.25], [-1.0, 2.0]], dtype=torch.float64)
     x, y = p[:, 0], p[:, 1]
