@@ -47,9 +47,9 @@ def run(quick: bool, out_dir: Path) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     seeds = [0] if quick else [0, 1, 2]
     models = {k: v for k, v in MODELS.items() if not quick or k != "mixer_m10"}
-    train_cfg = TrainConfig(outer_steps=4 if quick else 10, ctx_steps=5, model_steps=5, lr_model=3e-3,
+    train_cfg = TrainConfig(outer_steps=4 if quick else 40, ctx_steps=5, model_steps=5, lr_model=3e-3,
                             lr_ctx=1e-2, gate_every=12, gate_trajs=1, checkpoint_every=1000)
-    adapt_steps = 30 if quick else 40
+    adapt_steps = 30 if quick else 100
     result: dict = {
         "bench": "mixer",
         "quick": quick,
