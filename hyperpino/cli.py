@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     from hyperpino.pde.reference_cli import register as register_reference
 
     register_reference(sub)
+    # -- continual --
+    from hyperpino.continual.cli import register as register_continual
+
+    register_continual(sub)
     # -- mixer --
     from hyperpino.mixer.cli import register as register_mixer
 

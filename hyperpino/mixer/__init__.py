@@ -4,10 +4,8 @@ systems, with a K-means + least-squares gate update (Nzoyem et al. 2025, arXiv 2
 Imports only :mod:`hyperpino.hypernet` and :mod:`hyperpino.errors` from the project.
 """
 
-import importlib
+from hyperpino._lazy import lazy_exports
 
-# Public names -> (module, name there). Imported on first use (PEP 562) so that the `hyperpino`
-# command does not pay for torch when it only parses arguments or runs another subcommand.
 _EXPORTS = {
     "Adapted": ("adaptation", "Adapted"), "adapt": ("adaptation", "adapt"),
     "predict": ("adaptation", "predict"),
@@ -26,10 +24,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'hyperpino.mixer' has no attribute {name!r}")
-    module, attr = _EXPORTS[name]
-    value = getattr(importlib.import_module(f"hyperpino.mixer.{module}"), attr)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -6,25 +6,25 @@ once in torch; every sample can be written as a spec file. References: Roache 20
 et al. 2025, HyPINO, arXiv 2509.05117 (§2–3). See ``docs/mms.md``.
 """
 
-import importlib
+from hyperpino._lazy import lazy_exports
 
-# Public names and the module each lives in. Imported on first use (PEP 562) so that
-# `hyperpino mms --help` and the other subcommands do not pay for torch and sympy at start-up.
 _EXPORTS = {
-    "Batch": "batch", "Sample": "batch",
-    "MMSConfig": "config", "config_from_mapping": "config", "load_config": "config",
-    "H5Dataset": "datasets", "StreamDataset": "datasets",
-    "MMSGenerator": "generator", "evaluate_terms": "generator",
-    "generate_file": "hdf5",
-    "CODES": "recipe", "KINDS": "recipe", "Recipe": "recipe", "draw_recipe": "recipe",
-    "Template": "templates", "template": "templates",
+    "Batch": ("batch", "Batch"),
+    "Sample": ("batch", "Sample"),
+    "MMSConfig": ("config", "MMSConfig"),
+    "config_from_mapping": ("config", "config_from_mapping"),
+    "load_config": ("config", "load_config"),
+    "H5Dataset": ("datasets", "H5Dataset"),
+    "StreamDataset": ("datasets", "StreamDataset"),
+    "MMSGenerator": ("generator", "MMSGenerator"),
+    "evaluate_terms": ("generator", "evaluate_terms"),
+    "generate_file": ("hdf5", "generate_file"),
+    "CODES": ("recipe", "CODES"),
+    "KINDS": ("recipe", "KINDS"),
+    "Recipe": ("recipe", "Recipe"),
+    "draw_recipe": ("recipe", "draw_recipe"),
+    "Template": ("templates", "Template"),
+    "template": ("templates", "template"),
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'hyperpino.mms' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"hyperpino.mms.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _EXPORTS)

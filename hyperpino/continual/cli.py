@@ -1,0 +1,132 @@
+"""``hyperpino continual run``: one continual-learning experiment, over one or more seeds.
+
+Writes, under ``--out`` (default ``continual_out/BENCH-METHOD-SCENARIO``): per seed a folder with
+the resumable state (``state.safetensors`` + ``state.json``), and ``results.json`` (accuracy
+matrices, final average accuracy, backward transfer, forgetting, mean ± std over seeds) and
+``accuracy.png`` (the mean accuracy matrix). ``--json`` prints the summary as one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    # Names are validated when the run starts (one-line errors listing the known ones); importing
+    # the lists here would load torch for every `hyperpino` command.
+    cont = sub.add_parser("continual", help="continual learning with hypernetworks")
+    csub = cont.add_subparsers(dest="continual_command", metavar="ACTION")
+    csub.required = True
+    p = csub.add_parser("run", help="learn a benchmark's tasks in order; accuracy matrix, forgetting, plot")
+    p.add_argument("--benchmark", default="split-mnist",
+                   help="split-mnist, permuted-mnist, split-digits, permuted-digits, or with "
+                   "--data-dir: split-mnist-full, permuted-mnist-full, split-fashion, "
+                   "split-cifar10, split-cifar100")
+    p.add_argument("--method", default="hnet",
+                   help="hnet, chunked, lstm, interval, ewc, si, finetune, separate, joint")
+    p.add_argument("--scenario", default="cl1",
+                   help="cl1 (task-incremental), cl2 (domain), cl3 (class-incremental)")
+    p.add_argument("--seeds", type=int, default=1, help="number of seeds (0..K-1)")
+    p.add_argument("--tasks", type=int, help="number of tasks (default: the benchmark's)")
+    p.add_argument("--data-dir", help="folder with MNIST/Fashion IDX files or CIFAR python batches")
+    p.add_argument("--target", default="mlp", choices=["mlp", "cnn"], help="the network learnt per task")
+    p.add_argument("--hidden", default="100,100", help="MLP hidden widths (default 100,100)")
+    p.add_argument("--steps", type=int, default=300, help="Adam steps per task")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--beta", type=float, help="output-regulariser strength (hypernetwork methods)")
+    p.add_argument("--mip", action="store_true", help="magnitude-invariant parametrisation (θ0 + encoding)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="further method option, e.g. lam=1e4, eps=2, nested=true, reg_batch=4")
+    p.add_argument("--out", help="output folder")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_run)
+
+
+def _options(args: argparse.Namespace) -> dict:
+    from hyperpino.errors import HyperpinoError
+
+    opts: dict = {}
+    if args.beta is not None:
+        opts["beta"] = args.beta
+    if args.mip:
+        opts["mip"] = True
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise HyperpinoError(f"--option: expected KEY=VALUE, got {item!r}")
+        lowered = value.lower()
+        if lowered in ("true", "false"):
+            opts[key] = lowered == "true"
+        else:
+            try:
+                opts[key] = int(value) if value.lstrip("-").isdigit() else float(value)
+            except ValueError:
+                opts[key] = value
+    return opts
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import torch
+
+    from hyperpino.continual import targets
+    from hyperpino.continual.benchmarks import build
+    from hyperpino.continual.methods import build_method
+    from hyperpino.continual.methods.base import check_scenario
+    from hyperpino.continual.metrics import summary
+    from hyperpino.continual.plot import heatmap
+    from hyperpino.continual.runner import TrainConfig, run
+    from hyperpino.errors import HyperpinoError
+
+    check_scenario(args.scenario)
+    if args.seeds < 1:
+        raise HyperpinoError(f"--seeds: must be >= 1, got {args.seeds}")
+    try:
+        hidden = tuple(int(w) for w in args.hidden.split(","))
+    except ValueError:
+        raise HyperpinoError(f"--hidden: expected comma-separated widths, got {args.hidden!r}") from None
+    bench = build(args.benchmark, n_tasks=args.tasks, data_dir=args.data_dir)
+    opts = _options(args)
+    cfg = TrainConfig(steps_per_task=args.steps, batch_size=args.batch_size, lr=args.lr)
+    out = Path(args.out or f"continual_out/{args.benchmark}-{args.method}-{args.scenario}")
+
+    def make_target(outputs: int) -> torch.nn.Module:
+        if args.target == "cnn":
+            return targets.small_cnn(bench.input_shape, outputs=outputs)
+        return targets.mlp(bench.input_shape, hidden, outputs)
+
+    meta = {"benchmark": args.benchmark, "method": args.method, "scenario": args.scenario,
+            "tasks": bench.n_tasks, "target": args.target, "hidden": list(hidden), "options": opts}
+    runs = []
+    for seed in range(args.seeds):
+        torch.manual_seed(seed)
+        try:
+            method = build_method(args.method, make_target, bench.n_tasks, bench.classes_per_task,
+                                  args.scenario, **opts)
+        except TypeError as err:  # an --option the method does not take
+            raise HyperpinoError(f"--option: {err}") from None
+        if not args.quiet:
+            print(f"seed {seed}: {args.method} on {args.benchmark} ({args.scenario})")
+        runs.append(run(method, bench, cfg, seed=seed, out_dir=out / f"seed{seed}", meta=meta,
+                        progress=not args.quiet))
+    mats = np.array([[[np.nan if v is None else v for v in row] for row in r["acc"]] for r in runs])
+    mean = np.nanmean(mats, axis=0) if mats.shape[0] > 1 else mats[0]
+    agg = {k: {"mean": float(np.mean([r[k] for r in runs])), "std": float(np.std([r[k] for r in runs]))}
+           for k in summary(mats[0])}
+    result = {**meta, "seeds": args.seeds, "runs": runs, "summary": agg}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(result, indent=1))
+    heatmap(mean, out / "accuracy.png", f"{args.method} on {args.benchmark} ({args.scenario.upper()}), "
+            f"mean of {args.seeds} seed(s)")
+    if not args.quiet:
+        for k, v in agg.items():
+            print(f"  {k:18s} {100 * v['mean']:7.2f} ± {100 * v['std']:.2f} %")
+        print(f"  results          {out / 'results.json'}, {out / 'accuracy.png'}")
+    if args.json:
+        print(json.dumps({"summary": agg, "out": str(out)}))
+    return 0

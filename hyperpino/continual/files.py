@@ -1,0 +1,82 @@
+"""Readers for the standard image files a user may already have (never downloaded).
+
+* MNIST / Fashion-MNIST IDX files (LeCun et al.; Xiao et al. 2017): ``train-images-idx3-ubyte``,
+  ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``, each
+  optionally ``.gz``.
+* CIFAR-10 / CIFAR-100 "python version" batches (Krizhevsky 2009): ``data_batch_1..5`` and
+  ``test_batch`` (CIFAR-10), ``train`` and ``test`` (CIFAR-100), pickled dicts of uint8 rows.
+
+A missing file raises a one-line :class:`~hyperpino.errors.HyperpinoError` naming it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from hyperpino.errors import HyperpinoError
+
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _find(directory: Path, stem: str, what: str) -> Path:
+    for candidate in (directory / stem, directory / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    raise HyperpinoError(
+        f"data: {what} needs {stem}[.gz] in {directory} (not found; hyperpino never downloads data)"
+    )
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """One IDX file (magic ``0x0000 08 ndim``, big-endian int32 sizes, uint8 data) -> array."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        raw = fh.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise HyperpinoError(f"data: {path} is not an unsigned-byte IDX file")
+    ndim = raw[3]
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(dims)):
+        raise HyperpinoError(f"data: {path} holds {data.size} bytes, its header says {dims}")
+    return data.reshape(dims)
+
+
+def load_idx_dir(directory: str | Path, what: str = "MNIST") -> Arrays:
+    """``(x_train (N, 28, 28) uint8, y_train, x_test, y_test)`` from a folder of IDX files."""
+    d = Path(directory)
+    stems = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    xtr, ytr, xte, yte = (read_idx(_find(d, s, what)) for s in stems)
+    return xtr, ytr.astype(np.int64), xte, yte.astype(np.int64)
+
+
+def _unpickle(path: Path) -> dict:
+    with open(path, "rb") as fh:
+        # These are the dataset's own files, which the user placed there; pickle is its format.
+        return pickle.load(fh, encoding="bytes")  # noqa: S301
+
+
+def _cifar_rows(batch: dict, label_key: bytes) -> tuple[np.ndarray, np.ndarray]:
+    data = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+    return data, np.asarray(batch[label_key], dtype=np.int64)
+
+
+def load_cifar10_dir(directory: str | Path) -> Arrays:
+    """``(x_train (50000, 3, 32, 32) uint8, y_train, x_test, y_test)`` from ``cifar-10-batches-py``."""
+    d = Path(directory)
+    parts = [_cifar_rows(_unpickle(_find(d, f"data_batch_{i}", "CIFAR-10")), b"labels") for i in range(1, 6)]
+    xte, yte = _cifar_rows(_unpickle(_find(d, "test_batch", "CIFAR-10")), b"labels")
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), xte, yte
+
+
+def load_cifar100_dir(directory: str | Path) -> Arrays:
+    """The same for ``cifar-100-python`` (fine labels, 100 classes)."""
+    d = Path(directory)
+    xtr, ytr = _cifar_rows(_unpickle(_find(d, "train", "CIFAR-100")), b"fine_labels")
+    xte, yte = _cifar_rows(_unpickle(_find(d, "test", "CIFAR-100")), b"fine_labels")
+    return xtr, ytr, xte, yte

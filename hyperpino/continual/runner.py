@@ -1,0 +1,138 @@
+"""The experiment loop: learn the tasks in order, evaluate all seen tasks after each, save state.
+
+After task ``j`` the method's state goes to ``out_dir/state.safetensors`` and the accuracy matrix
+so far to ``out_dir/state.json`` (both written to a temporary file and renamed, so an interrupted
+run never leaves a torn checkpoint); a rerun with the same settings resumes after the last
+finished task. Each task's randomness is seeded from ``(seed, task)``, so a resumed run continues
+exactly as an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from hyperpino.continual.data import Benchmark
+from hyperpino.continual.methods.base import Method
+from hyperpino.continual.metrics import summary
+from hyperpino.errors import CheckpointError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Per-task optimisation budget (Adam, a fresh optimiser per task as in hypercl)."""
+
+    steps_per_task: int = 300
+    batch_size: int = 64
+    lr: float = 1e-3
+    eval_chunk: int = 2048
+
+
+def _batches(bench: Benchmark, t: int, replay_all: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    seen = range(t + 1) if replay_all else (t,)
+    x = torch.cat([bench.tasks[i].x_train for i in seen])
+    y = torch.cat([bench.tasks[i].y_train for i in seen])
+    tasks = torch.cat([torch.full((len(bench.tasks[i].y_train),), i) for i in seen])
+    return x, y, tasks
+
+
+def fit_task(method: Method, bench: Benchmark, t: int, cfg: TrainConfig, seed: int, progress: bool) -> float:
+    """Train ``method`` on task ``t``; returns the mean loss of the last 10% of steps."""
+    torch.manual_seed(seed * 1000 + t)
+    gen = torch.Generator().manual_seed(seed * 1000 + t)
+    x, y, tasks = _batches(bench, t, method.replay_all)
+    method.train()
+    method.begin_task(t)
+    opt = torch.optim.Adam(method.trainable(t), lr=cfg.lr)
+    losses = []
+    bar = tqdm(range(cfg.steps_per_task), desc=f"task {t + 1}/{bench.n_tasks}", leave=False,
+               disable=not progress, file=sys.stderr)
+    for step in bar:
+        method.set_progress(t, step / cfg.steps_per_task)
+        idx = torch.randint(len(y), (cfg.batch_size,), generator=gen)
+        losses.append(method.train_step(t, x[idx], y[idx], tasks[idx], opt))
+        if step % 50 == 0:
+            bar.set_postfix(loss=f"{losses[-1]:.3f}")
+    method.eval()
+    method.end_task(t, x[tasks == t], y[tasks == t])
+    tail = losses[-max(1, len(losses) // 10):]
+    return float(np.mean(tail))
+
+
+@torch.no_grad()
+def evaluate(method: Method, bench: Benchmark, n_seen: int, chunk: int = 2048) -> np.ndarray:
+    """Test accuracy on every task, ``(T,)``, NaN for tasks not seen yet; all seen tasks'
+    test sets are scored together (one vmapped call per chunk of samples)."""
+    method.eval()
+    x = torch.cat([bench.tasks[i].x_test for i in range(n_seen)])
+    y = torch.cat([bench.tasks[i].y_test for i in range(n_seen)])
+    tasks = torch.cat([torch.full((len(bench.tasks[i].y_test),), i) for i in range(n_seen)])
+    pred = torch.cat([method.predict(x[i : i + chunk], tasks[i : i + chunk], n_seen)
+                      for i in range(0, len(y), chunk)])
+    correct = (pred == method.truth(y, tasks)).float()
+    acc = np.full(bench.n_tasks, np.nan)
+    for i in range(n_seen):
+        acc[i] = float(correct[tasks == i].mean())
+    return acc
+
+
+def _atomic(path: Path, write: Callable[[str], None]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(str(tmp))
+    os.replace(tmp, path)
+
+
+def run(
+    method: Method,
+    bench: Benchmark,
+    cfg: TrainConfig,
+    *,
+    seed: int = 0,
+    out_dir: Path | None = None,
+    meta: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Learn all tasks; returns ``{"acc": R (T×T list, NaN as None), summary metrics...}``.
+
+    ``out_dir``: where state is saved after each task and resumed from; ``meta``: the settings
+    that must match for a resume (method, benchmark, scenario, ...)."""
+    meta = {**(meta or {}), "seed": seed, "train": asdict(cfg)}
+    acc = np.full((bench.n_tasks, bench.n_tasks), np.nan)
+    done = 0
+    if out_dir is not None and (out_dir / "state.json").is_file():
+        saved = json.loads((out_dir / "state.json").read_text())
+        if saved.get("meta") != json.loads(json.dumps(meta)):
+            raise CheckpointError(f"{out_dir}/state.json: was written by a run with other settings "
+                                  f"({saved.get('meta')}); use another --out or delete it")
+        state = load_file(str(out_dir / "state.safetensors"))
+        own = method.state_dict()
+        bad = sorted(set(own) ^ set(state)) or [k for k in own if own[k].shape != state[k].shape]
+        if bad:
+            raise CheckpointError(f"{out_dir}/state.safetensors: keys/shapes do not fit (first: {bad[0]})")
+        method.load_state_dict(state, strict=True)
+        done = int(saved["tasks_done"])
+        acc[:, :done] = np.array(saved["acc"], dtype=float)[:, :done]
+    for t in range(done, bench.n_tasks):
+        fit_task(method, bench, t, cfg, seed, progress)
+        acc[:, t] = evaluate(method, bench, t + 1, cfg.eval_chunk)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            tensors = {k: v.detach().clone().contiguous() for k, v in method.state_dict().items()}
+            _atomic(out_dir / "state.safetensors", lambda p, s=tensors: save_file(s, p))
+            record = {"meta": meta, "tasks_done": t + 1, "acc": _nan_to_none(acc)}
+            _atomic(out_dir / "state.json", lambda p, r=record: Path(p).write_text(json.dumps(r, indent=1)))
+    return {"acc": _nan_to_none(acc), **summary(acc)}
+
+
+def _nan_to_none(a: np.ndarray) -> list[list[float | None]]:
+    return [[None if np.isnan(v) else round(float(v), 6) for v in row] for row in a]

@@ -1,0 +1,27 @@
+"""``hyperpino continual run`` end to end on the tiny shipped digits, and its one-line errors."""
+
+import json
+
+from hyperpino.cli import main
+
+
+def test_run_writes_results_and_heatmap(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["continual", "run", "--benchmark", "split-digits", "--method", "chunked", "--scenario", "cl3",
+            "--seeds", "1", "--tasks", "2", "--steps", "5", "--hidden", "16", "--out", str(out),
+            "--quiet", "--json"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["summary"]
+    assert set(summary) == {"final_average", "backward_transfer", "forgetting"}
+    result = json.loads((out / "results.json").read_text())
+    assert len(result["runs"][0]["acc"]) == 2
+    assert (out / "accuracy.png").is_file() and (out / "seed0" / "state.safetensors").is_file()
+    assert main(args) == 0  # resumes: both tasks done, nothing retrained
+
+
+def test_bad_flags_exit_2_with_one_line(capsys):
+    assert main(["continual", "run", "--method", "nope", "--benchmark", "split-digits", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --method") and "\n" not in err
+    assert main(["continual", "run", "--benchmark", "split-fashion", "--quiet"]) == 2
+    assert "--data-dir" in capsys.readouterr().err
