@@ -1,0 +1,126 @@
+"""HyPINO: a rasterised linear PDE problem -> the weights of a PINN that solves it, in one pass.
+
+Bischof et al. 2025, "HyPINO: Multi-Physics Neural Operators via HyperPINNs and the Method of
+Manufactured Solutions" (arXiv 2509.05117). Encoder: convolutional stems, Swin stages (Liu et al.
+2021) with FiLM conditioning (Perez et al. 2018). Decoder: attention pooling to one token per
+target tensor and per-tensor heads, θ = θ0 + Δθ. Target: :class:`~hyperpino.pde.pinn.ModifiedMLP`.
+
+Example::
+
+    model = HyPINO.from_preset("small")
+    theta = model(images, coeffs)        # (B, 10, 64, 64), (B, 6) -> name -> (B, *shape)
+    u = model.target(theta, points)      # points (N, 2) or (B, N, 2) -> (B, N, 1)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from hyperpino.errors import CheckpointError, HyperpinoError, SpecError
+from hyperpino.hypernet import ParamSpec, ResidualBase
+from hyperpino.model import checkpoint as ckpt
+from hyperpino.model.decoder import Decoder
+from hyperpino.model.encoder import Encoder
+from hyperpino.model.presets import HyPINOConfig
+from hyperpino.model.target import TargetPINN
+from hyperpino.pde.discretize import CHANNELS
+from hyperpino.pde.terms import N_TERMS
+
+
+class HyPINO(nn.Module):
+    """``forward(images (B, 10, G, G), coeffs (B, 6)) -> θ: name -> (B, *shape)``.
+
+    ``images``: the channels of :data:`~hyperpino.pde.discretize.CHANNELS` on the canonical square
+    (``rasterize_problem``), ``G = config.grid``; ``coeffs``: operator coefficients in ``TERMS``
+    order. θ is over :attr:`spec`, the parameters of the target :class:`TargetPINN`.
+    """
+
+    def __init__(self, config: HyPINOConfig | None = None, *, preset: str | None = None):
+        super().__init__()
+        self.config = config = config if config is not None else HyPINOConfig()
+        self.preset = preset
+        self.target = TargetPINN(config.pinn)
+        self.encoder = Encoder(config)
+        # θ0 starts as a freshly initialised target PINN (Glorot weights, zero biases).
+        self.decoder = Decoder(config, self.target.spec, ResidualBase.from_module(self.target.fresh()))
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides: Any) -> HyPINO:
+        """A new model with the architecture of preset ``name`` (``small``, ``paper``), with
+        optional :class:`HyPINOConfig` field overrides."""
+        return cls(HyPINOConfig.preset(name, **overrides), preset=name)
+
+    @property
+    def spec(self) -> ParamSpec:
+        return self.target.spec
+
+    @property
+    def base(self) -> ResidualBase:
+        """θ0, the residual base (``base()`` gives ``name -> (1, *shape)``)."""
+        base = self.decoder.hypernet.base
+        assert base is not None
+        return base
+
+    # ---------------------------------------------------------------------------------- forward
+    def check_inputs(self, images: Tensor, coeffs: Tensor) -> None:
+        """Raise :class:`HyperpinoError` naming the input whose shape or values are wrong."""
+        g, c = self.config.grid, len(CHANNELS)
+        if not isinstance(images, Tensor) or images.ndim != 4 or tuple(images.shape[1:]) != (c, g, g):
+            got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
+            raise HyperpinoError(f"images: expected shape (B, {c}, {g}, {g}) for this model "
+                                 f"(grid {g}), got {got}")
+        if not isinstance(coeffs, Tensor) or coeffs.ndim != 2 or coeffs.shape[1] != N_TERMS:
+            got = tuple(coeffs.shape) if isinstance(coeffs, Tensor) else type(coeffs).__name__
+            raise HyperpinoError(f"coeffs: expected shape (B, {N_TERMS}), got {got}")
+        if images.shape[0] != coeffs.shape[0] or images.shape[0] == 0:
+            raise HyperpinoError(f"images and coeffs: need the same batch size B >= 1, got "
+                                 f"{images.shape[0]} and {coeffs.shape[0]}")
+        for name, x in (("images", images), ("coeffs", coeffs)):
+            if not x.is_floating_point() or not bool(torch.isfinite(x).all()):
+                raise HyperpinoError(f"{name}: expected finite floating-point values")
+
+    def tokens(self, images: Tensor, coeffs: Tensor) -> Tensor:
+        """The decoder's per-tensor tokens ``(B, T, config.token_dim)``."""
+        self.check_inputs(images, coeffs)
+        return self.decoder.tokens(self.encoder(images, coeffs))
+
+    def delta(self, images: Tensor, coeffs: Tensor) -> dict[str, Tensor]:
+        """Δθ alone: ``name -> (B, *shape)``."""
+        return self.decoder.hypernet.delta(self.tokens(images, coeffs))
+
+    def forward(self, images: Tensor, coeffs: Tensor) -> dict[str, Tensor]:
+        return self.decoder.hypernet(self.tokens(images, coeffs))
+
+    # ------------------------------------------------------------------------------ checkpoints
+    def save(self, path: str | Path, provenance: dict[str, Any] | None = None) -> None:
+        """Write weights and metadata (config, preset, version, ``provenance``) to ``path``."""
+        ckpt.write_checkpoint(path, self.state_dict(), config=self.config.to_dict(), preset=self.preset,
+                              provenance=provenance)
+
+    def load_weights(self, path: str | Path) -> None:
+        """Load ``path``'s weights into this model; every key and shape must match exactly."""
+        ckpt.read_metadata(path)
+        expected = {k: tuple(v.shape) for k, v in self.state_dict().items()}
+        self.load_state_dict(ckpt.read_tensors(path, expected), strict=True)
+
+    @classmethod
+    def load(cls, path: str | Path, *, expect: str | HyPINOConfig | None = None) -> HyPINO:
+        """The model stored at ``path`` (architecture from its metadata), or, with ``expect`` (a
+        preset name or config), a model of that architecture that the file must fit exactly.
+        Raises :class:`CheckpointError` naming the missing, unexpected or mis-shaped keys."""
+        meta = ckpt.read_metadata(path)
+        if expect is None:
+            try:
+                model = cls(HyPINOConfig.from_dict(meta["config"]), preset=meta["preset"])
+            except (SpecError, TypeError) as err:
+                raise CheckpointError(f"{path}: stored config is not valid: {err}") from None
+        elif isinstance(expect, str):
+            model = cls.from_preset(expect)
+        else:
+            model = cls(expect)
+        model.load_weights(path)
+        return model
