@@ -55,10 +55,32 @@ def load_idx_dir(directory: str | Path, what: str = "MNIST") -> Arrays:
     return xtr, ytr.astype(np.int64), xte, yte.astype(np.int64)
 
 
+class _ArraysOnly(pickle.Unpickler):
+    """An unpickler for the CIFAR python batches that can build nothing but data.
+
+    Pickle is that dataset's format, and a plain ``pickle.load`` would run whatever callable a
+    tampered file names; here only NumPy's array reconstruction is allowed (the batches hold dicts
+    of bytes, lists, ints and arrays), anything else is refused with a one-line error.
+    """
+
+    _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+                ("numpy", "ndarray"), ("numpy", "dtype"),
+                ("_codecs", "encode")}  # how protocol-2 pickles spell bytes
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self._ALLOWED:
+            raise HyperpinoError(f"data: refusing to load {module}.{name} from a dataset file "
+                                 "(only arrays and plain Python data are allowed)")
+        return super().find_class(module, name)
+
+
 def _unpickle(path: Path) -> dict:
     with open(path, "rb") as fh:
-        # These are the dataset's own files, which the user placed there; pickle is its format.
-        return pickle.load(fh, encoding="bytes")  # noqa: S301
+        try:
+            return _ArraysOnly(fh, encoding="bytes").load()
+        except (pickle.UnpicklingError, EOFError, ValueError) as err:
+            raise HyperpinoError(f"data: {path} is not a CIFAR python batch ({err})") from None
 
 
 def _cifar_rows(batch: dict, label_key: bytes) -> tuple[np.ndarray, np.ndarray]:

@@ -19,9 +19,14 @@ from hyperpino.pde.expr_torch import to_torch
 NumFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
+def _as_expr(expr: sympy.Expr | float) -> sympy.Expr:
+    # Callers pass sympy expressions or plain numbers (never text); numbers become sympy Floats.
+    return expr if isinstance(expr, sympy.Basic) else sympy.Float(expr)
+
+
 def np_fn(expr: sympy.Expr, coords: tuple[str, str]) -> NumFn:
     """``f(x, y) -> array`` of the broadcast shape of ``x`` and ``y`` (float64)."""
-    fn = to_torch(sympy.sympify(expr), coords)
+    fn = to_torch(_as_expr(expr), coords)
 
     def call(x, y):
         tx = torch.from_numpy(np.asarray(x, dtype=np.float64))
@@ -33,9 +38,9 @@ def np_fn(expr: sympy.Expr, coords: tuple[str, str]) -> NumFn:
 
 def depends_on(expr: sympy.Expr, name: str) -> bool:
     """Whether ``expr`` contains the coordinate ``name``."""
-    return symbol(name) in sympy.sympify(expr).free_symbols
+    return symbol(name) in _as_expr(expr).free_symbols
 
 
 def diff(expr: sympy.Expr, name: str) -> sympy.Expr:
     """``∂expr/∂name`` (for the coefficient-gradient terms of the divergence form)."""
-    return sympy.diff(sympy.sympify(expr), symbol(name))
+    return sympy.diff(_as_expr(expr), symbol(name))
