@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hyperpino.pde.reference_cli import register as register_reference
 
     register_reference(sub)
+    from hyperpino.model.train_cli import register as register_train
+
+    register_train(sub)
     # -- continual --
     from hyperpino.continual.cli import register as register_continual
 

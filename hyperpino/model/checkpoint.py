@@ -55,6 +55,7 @@ def write_checkpoint(
     os.close(fd)
     try:
         save_file(data, tmp, metadata=metadata)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a checkpoint is an ordinary file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

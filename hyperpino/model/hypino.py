@@ -25,6 +25,7 @@ from hyperpino.hypernet import ParamSpec, ResidualBase
 from hyperpino.model import checkpoint as ckpt
 from hyperpino.model.decoder import Decoder
 from hyperpino.model.encoder import Encoder
+from hyperpino.model.inputs import Inputs, normalise
 from hyperpino.model.presets import HyPINOConfig
 from hyperpino.model.target import TargetPINN
 from hyperpino.pde.discretize import CHANNELS
@@ -94,6 +95,13 @@ class HyPINO(nn.Module):
 
     def forward(self, images: Tensor, coeffs: Tensor) -> dict[str, Tensor]:
         return self.decoder.hypernet(self.tokens(images, coeffs))
+
+    def predict(self, inputs: Inputs) -> tuple[dict[str, Tensor], Tensor]:
+        """θ and the output scale of B problems: the solution is ``u(X) = scale[b] ·
+        target(θ, X)[b]`` at canonical points X. ``inputs`` are raw (:func:`problem_inputs`);
+        they are normalised here (:func:`~hyperpino.model.inputs.normalise`), as in training."""
+        images, coeffs, scale = normalise(inputs.images, inputs.coeffs)
+        return self(images, coeffs), scale
 
     # ------------------------------------------------------------------------------ checkpoints
     def save(self, path: str | Path, provenance: dict[str, Any] | None = None) -> None:

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from hyperpino.errors import HyperpinoError
 from hyperpino.hypernet import FunctionalTarget, ParamSpec
 from hyperpino.pde.pinn import ModifiedMLP, PINNConfig
+from hyperpino.pde.residual import Derivatives, PointFn, derivatives
 
 
 class TargetPINN(nn.Module):
@@ -43,6 +44,23 @@ class TargetPINN(nn.Module):
         if x.ndim not in (2, 3) or x.shape[-1] != d:
             raise HyperpinoError(f"points: expected (N, {d}) or (B, N, {d}), got {tuple(x.shape)}")
         return self.functional(params, x, x_per_model=x.ndim == 3, chunk_size=chunk_size)
+
+    def point_fn(self) -> PointFn:
+        """The residual engine's :data:`~hyperpino.pde.residual.PointFn`: one model, one point ``(2,)``
+        -> scalar u."""
+        f = self.functional.point_fn()
+        return lambda params, x: f(params, x[None])[0, 0]
+
+    def derivatives(self, params: Mapping[str, Tensor], points: Tensor, *, order: int = 2,
+                    scale: Tensor | None = None) -> Derivatives:
+        """u, ∇u (and the Hessian for ``order=2``) of the B networks at ``points (N, 2)`` or
+        ``(B, N, 2)``, batched by the residual engine; multiplied by ``scale (B,)`` if given."""
+        d = derivatives(self.point_fn(), params, points, order=order)
+        if scale is None:
+            return d
+        s = scale.to(d.u.dtype)
+        hess = None if d.hess is None else d.hess * s[:, None, None, None]
+        return Derivatives(d.u * s[:, None], d.grad * s[:, None, None], hess)
 
     def to_modules(self, params: Mapping[str, Tensor]) -> list[ModifiedMLP]:
         """Generated ``name -> (B, *shape)`` -> B ordinary, detached :class:`ModifiedMLP`\\ s."""

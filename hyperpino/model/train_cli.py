@@ -1,0 +1,65 @@
+"""``hyperpino train``: train a HyPINO model (also as ``torchrun --nproc_per_node K -m hyperpino train``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from hyperpino.model.train_config import read_train_toml, train_config
+
+    tables = read_train_toml(args.config)
+    where = f"{os.path.basename(args.config)}.train" if args.config else "train"
+    cfg = train_config(tables["train"], where, preset=args.preset, steps=args.steps,
+                       batch_size=args.batch_size, lr=args.lr, workers=args.workers, seed=args.seed,
+                       data=tuple(args.data) if args.data else None)
+    import torch
+
+    from hyperpino.model.training import Trainer
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    if world > 1:
+        import torch.distributed as dist
+
+        backend = "nccl" if args.device != "cpu" and torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend)
+    try:
+        trainer = Trainer(cfg, args.out, model_overrides=tables["model"], mms_overrides=tables["mms"],
+                          device=args.device, progress=not args.quiet)
+        if trainer.rank == 0 and not args.quiet:
+            n = sum(p.numel() for p in trainer.model.parameters())
+            print(f"HyPINO {cfg.preset}: {n:,} parameters, grid {trainer.model.config.grid}, device "
+                  f"{trainer.device}, {world} process(es), batch {cfg.batch_size}/process, {cfg.steps} steps "
+                  f"-> {args.out}")
+        summary = trainer.run(max_steps=args.max_steps)
+        if trainer.rank == 0:
+            print(json.dumps({k: v for k, v in summary.items()}, default=float))
+    finally:
+        if world > 1:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train the HyPINO hypernetwork on generated problems (resumable)")
+    p.add_argument("--preset", default=None, help="architecture: small (CPU) or paper (default: small)")
+    p.add_argument("--config", default=None, help="TOML with [train], [model], [mms] tables")
+    p.add_argument("--steps", type=int, default=None, help="total optimizer steps of the run")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="stop after this many more steps (resume later)")
+    p.add_argument("--batch-size", type=int, default=None, help="problems per step and process")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    p.add_argument("--workers", type=int, default=None, help="data-generating processes per process")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--data", nargs="+", default=None, help="HDF5 files (default: generate on the fly)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads of each process")
+    p.add_argument("--out", default="runs/hypino", help="output folder; an existing run there is resumed")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_train)
