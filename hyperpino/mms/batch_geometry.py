@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -41,25 +42,25 @@ class HoleBatch:
     @staticmethod
     def from_lists(holes: list[list[dict]], dtype=torch.float64, device=None) -> HoleBatch:
         b = len(holes)
-        kind = torch.full((b, MAX_HOLES), -1, dtype=torch.long)
-        center = torch.zeros(b, MAX_HOLES, 2, dtype=torch.float64)
-        radius = torch.zeros(b, MAX_HOLES, dtype=torch.float64)
-        verts = torch.zeros(b, MAX_HOLES, MAX_VERTICES + 1, 2, dtype=torch.float64)
-        nvert = torch.zeros(b, MAX_HOLES, dtype=torch.long)
+        kind = np.full((b, MAX_HOLES), -1, dtype=np.int64)
+        center = np.zeros((b, MAX_HOLES, 2))
+        radius = np.zeros((b, MAX_HOLES))
+        verts = np.zeros((b, MAX_HOLES, MAX_VERTICES + 1, 2))
+        nvert = np.zeros((b, MAX_HOLES), dtype=np.int64)
         for i, sample in enumerate(holes):
             for h, hole in enumerate(sample):
                 if hole["type"] == "disk":
-                    kind[i, h] = 0
-                    center[i, h] = torch.as_tensor(hole["center"])
-                    radius[i, h] = float(hole["radius"])
+                    kind[i, h], radius[i, h] = 0, float(hole["radius"])
+                    center[i, h] = hole["center"]
                 else:
-                    v = torch.as_tensor(vertices(hole))
+                    v = vertices(hole)
                     kind[i, h], nvert[i, h] = 1, v.shape[0]
                     verts[i, h] = v[0]
                     verts[i, h, : v.shape[0]] = v
                     center[i, h] = v.mean(0)
-        to = lambda t: t.to(device=device, dtype=dtype)  # noqa: E731
-        return HoleBatch(kind.to(device), to(center), to(radius), to(verts), nvert.to(device))
+        to = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+        ix = lambda a: torch.as_tensor(a, device=device)  # noqa: E731
+        return HoleBatch(ix(kind), to(center), to(radius), to(verts), ix(nvert))
 
     def piece_geometry(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Per global piece: ``start, end (B, P, 2)``, ``length (B, P)``, ``is_disk (B, P)`` bool.
@@ -106,38 +107,42 @@ def box_sdf(p: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
 
 
 def _polygon(p: Tensor, v: Tensor, full: bool):
-    """Polygons ``v (I, V+1, 2)`` at ``p (I, M, 2)``: sdf, edge, foot, domain normal (into the hole)."""
-    best = torch.full(p.shape[:-1], math.inf, dtype=p.dtype, device=p.device)
-    inside = torch.zeros(p.shape[:-1], dtype=torch.bool, device=p.device)
-    edge = torch.zeros(p.shape[:-1], dtype=torch.long, device=p.device)
-    foot = p.clone() if full else None
-    px, py = p[..., 0], p[..., 1]
+    """Polygons ``v (I, E+1, 2)`` (closed: the last vertex repeats the first) at ``p (I, M, 2)``:
+    sdf, edge, foot, domain normal (into the hole). One pass per edge, a dozen calls each."""
+    px, py = p[..., 0].contiguous(), p[..., 1].contiguous()
+    d = v[:, 1:] - v[:, :-1]
+    inv = 1.0 / (d * d).sum(-1).clamp_min(1e-30)
+    dx, dy = d[..., 0], d[..., 1]
+    slope = dx / torch.where(dy == 0, 1.0, dy)
+    best = torch.full_like(px, math.inf)
+    above = py < v[:, 0, 1:2]
+    inside = torch.zeros_like(above)
+    if full:
+        edge = torch.zeros(px.shape, dtype=torch.long, device=p.device)
+        fx, fy = px.clone(), py.clone()
     for e in range(v.shape[1] - 1):
-        a, b = v[:, e, None, :], v[:, e + 1, None, :]
-        d = b - a
-        rel = p - a
-        t = ((rel * d).sum(-1) / (d * d).sum(-1).clamp_min(1e-30)).clamp(0.0, 1.0)
-        proj = a + t[..., None] * d
-        dist2 = ((p - proj) ** 2).sum(-1)
-        closer = dist2 < best
-        best = torch.where(closer, dist2, best)
+        rx, ry = px - v[:, e, 0:1], py - v[:, e, 1:2]
+        t = torch.mul(rx, (dx * inv)[:, e : e + 1]).addcmul_(ry, (dy * inv)[:, e : e + 1]).clamp_(0.0, 1.0)
+        ex, ey = torch.addcmul(rx, t, -dx[:, e : e + 1]), torch.addcmul(ry, t, -dy[:, e : e + 1])
+        dist2 = torch.mul(ex, ex).addcmul_(ey, ey)
         if full:
-            edge = torch.where(closer, e, edge)
-            foot = torch.where(closer[..., None], proj, foot)
-        ay, by = a[..., 1], b[..., 1]
-        cross = (ay > py) != (by > py)
-        xint = (b[..., 0] - a[..., 0]) * (py - ay) / torch.where(by == ay, 1.0, by - ay) + a[..., 0]
-        inside ^= cross & (px < xint)
-    sdf = torch.where(inside, -best.sqrt(), best.sqrt())
+            closer = dist2 < best
+            edge.masked_fill_(closer, e)
+            fx = torch.where(closer, px - ex, fx)
+            fy = torch.where(closer, py - ey, fy)
+        torch.minimum(best, dist2, out=best)
+        # Crossing number: edges straddling the horizontal through p, with p left of the crossing.
+        nxt = py < v[:, e + 1, 1:2]
+        inside ^= (above != nxt) & (rx < ry * slope[:, e : e + 1])
+        above = nxt
+    dist = best.sqrt_()
+    sdf = torch.where(inside, -dist, dist)
     if not full:
         return sdf, None, None, None
-    idx = edge[..., None, None].expand(*edge.shape, 1, 2)
-    a = torch.gather(v[:, None].expand(-1, p.shape[1], -1, -1), 2, idx).squeeze(2)
-    b = torch.gather(v[:, None].expand(-1, p.shape[1], -1, -1), 2, idx + 1).squeeze(2)
-    d = b - a
-    normal = torch.stack([-d[..., 1], d[..., 0]], -1)
+    de = torch.gather(d, 1, edge[..., None].expand(-1, -1, 2))
+    normal = torch.stack([-de[..., 1], de[..., 0]], -1)
     normal = normal / torch.linalg.vector_norm(normal, dim=-1, keepdim=True).clamp_min(1e-30)
-    return sdf, edge, foot, normal
+    return sdf, edge, torch.stack([fx, fy], -1), normal
 
 
 def _disk(p: Tensor, c: Tensor, r: Tensor, full: bool):
@@ -158,18 +163,24 @@ def hole_sdf(holes: HoleBatch, p: Tensor, full: bool = False):
     edge = torch.zeros(b, MAX_HOLES, m, dtype=torch.long, device=p.device) if full else None
     foot = torch.zeros(b, MAX_HOLES, m, 2, dtype=p.dtype, device=p.device) if full else None
     normal = torch.zeros_like(foot) if full else None
-    for kind in (0, 1):
-        ib, ih = torch.nonzero(holes.kind == kind, as_tuple=True)
+    # Disks, then polygons by vertex count: no work on padding edges.
+    for kind, nv in ((0, 0), *((1, k) for k in range(3, MAX_VERTICES + 1))):
+        sel = (holes.kind == kind) if kind == 0 else (holes.kind == 1) & (holes.nvert == nv)
+        ib, ih = torch.nonzero(sel, as_tuple=True)
         if ib.numel() == 0:
             continue
-        pts = p[ib]
+        pts = p.index_select(0, ib)
         if kind == 0:
             out = _disk(pts, holes.center[ib, ih].to(p.dtype), holes.radius[ib, ih].to(p.dtype), full)
         else:
-            out = _polygon(pts, holes.verts[ib, ih].to(p.dtype), full)
-        sdf[ib, ih] = out[0]
+            v = holes.verts[ib, ih].to(p.dtype)
+            out = _polygon(pts, torch.cat([v[:, :nv], v[:, :1]], 1), full)
+        rows = ib * MAX_HOLES + ih  # index_copy_: far cheaper than advanced-index assignment on CPU
+        sdf.view(-1, m).index_copy_(0, rows, out[0])
         if full:
-            edge[ib, ih], foot[ib, ih], normal[ib, ih] = out[1], out[2], out[3]
+            edge.view(-1, m).index_copy_(0, rows, out[1])
+            foot.view(-1, m, 2).index_copy_(0, rows, out[2])
+            normal.view(-1, m, 2).index_copy_(0, rows, out[3])
     return sdf, edge, foot, normal
 
 

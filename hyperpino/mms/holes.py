@@ -10,6 +10,8 @@ counter-clockwise with sorted angles around a centre, hence simple.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 
 import numpy as np
@@ -22,15 +24,20 @@ RECT_SIDES = ("bottom", "right", "top", "left")
 """Rectangle vertex order (min, (max_x, min_y), max, (min_x, max_y)) makes edge i this side."""
 
 
+def weighted(rng: np.random.Generator, cum: list[float]) -> int:
+    """An index drawn with probabilities proportional to the steps of ``cum`` (cumulative weights)."""
+    return min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(cum) - 1)
+
+
 def draw_holes(rng: np.random.Generator, cfg) -> list[dict]:
     """Random holes for one sample: dicts with ``type`` and rounded geometry."""
     lo, hi = cfg.n_holes
     count = int(rng.integers(lo, hi + 1))
     names = [t for t in HOLE_TYPES if cfg.hole_weights.get(t, 0.0) > 0]
-    w = np.array([cfg.hole_weights[t] for t in names], dtype=np.float64)
+    cum = list(itertools.accumulate(cfg.hole_weights[t] for t in names))
     out = []
     for _ in range(count):
-        kind = names[int(rng.choice(len(names), p=w / w.sum()))]
+        kind = names[weighted(rng, cum)]
         c = rng.uniform(-1.0, 1.0, size=2)
         size = rng.uniform(*cfg.hole_size)
         r = lambda v: np.round(np.asarray(v, dtype=np.float64), cfg.decimals)  # noqa: E731

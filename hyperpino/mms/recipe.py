@@ -11,13 +11,15 @@ type-dependent rejection leave ~7 % elliptic problems.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.grammar import draw_params, draw_structure
-from hyperpino.mms.holes import MAX_VERTICES, draw_holes, piece_names
+from hyperpino.mms.holes import MAX_VERTICES, draw_holes, piece_names, weighted
 from hyperpino.mms.templates import template
 from hyperpino.pde.expr import MAX_LENGTH, MAX_NODES
 from hyperpino.pde.operator import classify
@@ -68,8 +70,7 @@ def draw_recipe(cfg: MMSConfig, seed: int, index: int, attempt: int) -> Recipe:
     """The problem for ``(seed, index, attempt)`` (deterministic)."""
     fixed = fixed_stream(seed, index)
     names = [k for k in KINDS if cfg.kind_weights.get(k, 0) > 0]
-    w = np.array([cfg.kind_weights[k] for k in names])
-    kind = names[int(fixed.choice(len(names), p=w / w.sum()))]
+    kind = names[weighted(fixed, list(itertools.accumulate(cfg.kind_weights[k] for k in names)))]
     labelled = bool(fixed.random() >= cfg.physics_fraction)
     rng = np.random.default_rng([seed, index, attempt])
     coeffs = draw_operator(rng, kind, cfg)
@@ -128,8 +129,8 @@ def _condition(rng: np.random.Generator, code: int, cfg: MMSConfig, labelled: bo
 def draw_conditions(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> dict[int, list]:
     """Condition(s) per global piece; pieces hidden by the CSG are dropped later."""
     names = [k for k in ("dirichlet", "neumann", "robin") if cfg.bc_weights.get(k, 0) > 0]
-    w = np.array([cfg.bc_weights[k] for k in names])
-    pick = lambda: CODES.index(names[int(rng.choice(len(names), p=w / w.sum()))])  # noqa: E731
+    cum = list(itertools.accumulate(cfg.bc_weights[k] for k in names))
+    pick = lambda: CODES.index(names[weighted(rng, cum)])  # noqa: E731
     out: dict[int, list] = {}
     if r.kind == "elliptic":
         pieces = list(range(4))
@@ -154,31 +155,49 @@ def draw_conditions(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> dict
     return out
 
 
+_VALUE, _GRADIENT = (1, 0, 0, 0, 0, 0), (0, 1, 0, 0, 0, 0)
+
+
+@cache
+def _sizes(structure: tuple, mask: tuple) -> tuple[int, ...]:
+    """(length, nodes) of a term's text in the source, the value and a gradient component."""
+    t = template(structure)
+    return (*t.combo_size(mask), *t.combo_size(_VALUE), *t.combo_size(_GRADIENT))
+
+
+def _largest(total) -> tuple[int, int]:
+    """(length, nodes) of the largest spec expression — the source, or a Robin value
+    a·u + b·∂u/∂n — of terms with summed sizes ``total`` (as :func:`_sizes`)."""
+    return max(total[0], total[2] + 2 * total[4] + 80), max(total[1], total[3] + 2 * total[5] + 30)
+
+
 def spec_size(r: Recipe, terms: list) -> tuple[int, int]:
     """Estimated (length, nodes) of the largest spec expression (the source or a Robin value)."""
-    mask = r.coeffs != 0
-    src = [template(s).combo_size(mask) for s, _ in terms]
-    val = [template(s).combo_size((1, 0, 0, 0, 0, 0)) for s, _ in terms]
-    grad = [template(s).combo_size((0, 1, 0, 0, 0, 0)) for s, _ in terms]
-    length = max(sum(x[0] for x in src), sum(x[0] + 2 * y[0] for x, y in zip(val, grad, strict=True)) + 80)
-    nodes = max(sum(x[1] for x in src), sum(x[1] + 2 * y[1] for x, y in zip(val, grad, strict=True)) + 30)
-    return length, nodes
+    mask = tuple(bool(c) for c in r.coeffs != 0)
+    return _largest([sum(col) for col in zip(*(_sizes(s, mask) for s, _ in terms), strict=True)])
 
 
 def draw_terms(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> list:
-    """Terms of u*: structures and rounded parameters (fitted to the spec limits if configured)."""
+    """Terms of u*: structures and rounded parameters (fitted to the spec limits if configured).
+
+    A structure whose text would not fit is redrawn before its numbers are drawn (the size
+    estimate depends on the structure and the operator only).
+    """
     n = int(rng.integers(cfg.n_terms[0], cfg.n_terms[1] + 1))
+    mask = tuple(bool(c) for c in r.coeffs != 0)
     terms: list = []
+    total = (0,) * 6
     tries = 0
     while len(terms) < n and tries < 8 * n + 8:
         tries += 1
         s = draw_structure(rng, cfg.atoms, cfg.max_depth)
-        cand = terms + [(s, draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals))]
         if cfg.fit_spec:
-            length, nodes = spec_size(r, cand)
+            grown = tuple(a + b for a, b in zip(total, _sizes(s, mask), strict=True))
+            length, nodes = _largest(grown)
             if length > _FIT * MAX_LENGTH or nodes > _FIT * MAX_NODES:
                 continue
-        terms = cand
+            total = grown
+        terms.append((s, draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals)))
     if not terms:  # nothing fitted: one plain atom always does
         s = ("term", ("atom", "sin"))
         terms = [(s, draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals))]

@@ -1,13 +1,12 @@
-"""One term structure differentiated once, symbolically, and compiled for batched evaluation.
+"""One term structure differentiated once, symbolically: the text side of a manufactured solution.
 
 A :class:`Template` holds the term with *symbolic* parameters ``p0, p1, …``, its derivatives
-``u, u_x, u_y, u_xx, u_yy, u_xy`` (``TERMS`` order, no ``simplify``), their common subexpressions
-(``sympy.cse``) compiled into torch closures, and the derivatives as text with the parameters as
-placeholders. Evaluating ``B`` draws of the parameters at ``N`` points is then pure torch, and a
-spec file's expressions are the text with the numbers filled in — no sympy per sample. This is
-the symbolic side of the method of manufactured solutions (Roache 2002) made cheap: HyPINO's
-generator (Bischof et al. 2025, arXiv 2509.05117, §3.1) re-derives every sample with autograd
-and spends a third of its time in ``sympy.simplify``.
+``u, u_x, u_y, u_xx, u_yy, u_xy`` (``TERMS`` order, no ``simplify``), and the derivatives as text
+with the parameters as placeholders, so a spec file's expressions are the text with the numbers
+filled in — no sympy per sample. Numbers come from :mod:`hyperpino.mms.jets`, which needs no
+symbolic work at all (:meth:`Template.evaluate` is that path for one structure). HyPINO's
+generator (Bischof et al. 2025, arXiv 2509.05117, §3.1) instead re-derives every sample with
+autograd and spends a third of its time in ``sympy.simplify``.
 """
 
 from __future__ import annotations
@@ -15,15 +14,13 @@ from __future__ import annotations
 import ast
 import re
 import threading
-from collections.abc import Callable
 
 import sympy
-import torch
 from torch import Tensor
 
 from hyperpino.mms.grammar import ATOMS, build_sympy, n_params
+from hyperpino.mms.jets import compile_terms, jets
 from hyperpino.pde.expr import symbol
-from hyperpino.pde.expr_torch import to_torch
 
 X, Y = symbol("x"), symbol("y")
 _PARAM = re.compile(r"\bp(\d+)\b")
@@ -61,8 +58,8 @@ class Template:
         """Upper estimate of each derivative's text length once numbers are filled in."""
         self.text_nodes = tuple(ast_nodes(t) for t in worst)
         """Syntax-tree node count of each derivative's text with negative numbers filled in."""
-        self._compile()
         self._atom_text()
+        self._sizes: dict[tuple, tuple[int, int]] = {}
 
     def _atom_text(self) -> None:
         """For a single atom ``A·f(a x + b y + c)``: f, f', f'' as text, so L(term) collects into
@@ -80,8 +77,15 @@ class Template:
 
     def combo_size(self, mask) -> tuple[int, int]:
         """Estimated (length, nodes) of the text of Σ_k w_k D_k(term) for nonzero ``mask (6,)``."""
+        key = tuple(bool(m) for m in mask)
+        found = self._sizes.get(key)
+        if found is None:
+            found = self._sizes[key] = self._combo_size(key)
+        return found
+
+    def _combo_size(self, mask: tuple) -> tuple[int, int]:
         if self.is_atom:
-            need = (bool(mask[0]), bool(mask[1] or mask[2]), bool(any(mask[3:])))
+            need = (mask[0], mask[1] or mask[2], any(mask[3:]))
             pick = [i for i in range(3) if need[i]]
             return sum(self.atom_length[i] for i in pick), sum(self.atom_nodes[i] for i in pick)
         pick = [k for k in range(6) if mask[k]]
@@ -97,22 +101,11 @@ class Template:
             return [f"{fmt(k[i])}*({fill(self.atom_text[i])})" for i in range(3) if k[i] != 0.0]
         return [f"{fmt(w[i])}*({self.fill(i, values)})" for i in range(6) if w[i] != 0.0]
 
-    def _compile(self) -> None:
-        names = ["x", "y", *(p.name for p in self.params)]
-        replacements, reduced = sympy.cse(list(self.derivatives), symbols=sympy.numbered_symbols("cse_"))
-        self._steps: list[Callable[..., Tensor]] = []
-        for sym, sub in replacements:
-            self._steps.append(to_torch(sub, list(names)))
-            names.append(sym.name)
-        self._outputs = [to_torch(e, list(names)) for e in reduced]
-
     def evaluate(self, x: Tensor, y: Tensor, params: Tensor) -> Tensor:
         """Derivatives ``(I, N, 6)`` at points ``x, y (I, N)`` for parameters ``(I, P)``."""
-        env = [x, y, *params.to(x.dtype).unsqueeze(-1).unbind(1)]
-        for step in self._steps:
-            env.append(step(*env))
-        shape = torch.broadcast_shapes(x.shape, y.shape)
-        return torch.stack([out(*env).expand(shape) for out in self._outputs], dim=-1)
+        rows = params.detach().cpu().double().numpy()
+        prog = compile_terms([[(self.structure, p)] for p in rows])
+        return jets(prog, x.contiguous(), y.contiguous()).transpose(1, 2)
 
     def fill(self, k: int, values, decimals: int | None = None) -> str:
         """Derivative ``k`` (TERMS index) as text with the parameter ``values`` filled in."""
