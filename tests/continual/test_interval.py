@@ -42,3 +42,17 @@ def test_point_box_is_exact():
 def test_cnn_target_is_refused():
     with pytest.raises(HyperpinoError, match="interval"):
         HyperInterval(targets.small_cnn((1, 8, 8), outputs=2), 2, 2)
+
+
+def test_evaluated_weights_are_the_regularised_middle():
+    # the regulariser pins the IBP middle of each box; the task must be evaluated with exactly it
+    torch.manual_seed(0)
+    method = HyperInterval(targets.mlp((6,), (8,), 2), 2, 2, emb_dim=4, eps=3.0)
+    method.end_task(0, torch.randn(2, 6), torch.zeros(2, dtype=torch.long))
+    with torch.no_grad():
+        evaluated = method.hnet.spec.flatten(method.weights(torch.tensor([0])))
+        centre = method.hnet.spec.flatten(method.hnet(method.embeddings[0][None]))
+    assert torch.allclose(evaluated, method.targets[1, :1], atol=1e-6)
+    assert not torch.allclose(evaluated, centre, atol=1e-3)  # a wide box: not the centre's weights
+    assert float(method.regulariser(1).detach()) < 1e-10
+

@@ -11,11 +11,15 @@ While learning task ``T`` the loss is the task loss plus the output regulariser 
 :mod:`hyperpino.continual.regulariser`, whose targets ``h(e_t, Θ_h*)`` are either stored after
 each task (``online_targets=False``, memory ``T·P``) or recomputed from a frozen snapshot of the
 hypernetwork (``True``, memory ``|Θ_h|``). ``lookahead``: the regulariser is evaluated at
-``Θ_h + ΔΘ_h`` with ``ΔΘ_h = −lr·∇L_task`` (the SGD direction; hypercl's ``use_sgd_change``).
+``Θ_h + ΔΘ_h`` with ``ΔΘ_h = −lr·∇L_task`` (the SGD direction, hypercl's ``use_sgd_change``;
+``lr`` is the optimiser's current learning rate), detached, so the regulariser's gradient is
+taken at the point the task loss alone would move to.
 
 Previous embeddings are frozen by default (as in hypercl and HINT): the regulariser then pins
 exactly the weights each old task was evaluated with. ``train_prev_embeddings=True`` lets them
 move (the hypnettorch example), the regulariser comparing ``h(e_t, Θ_h)`` with its stored target.
+``init_prev_embedding=True`` starts task ``t``'s embedding at task ``t−1``'s (hypercl's
+``init_with_prev_emb``), so a new task starts from a working network instead of a random one.
 
 ``mip=True`` uses the core's magnitude-invariant parametrisation (Ortiz, Guttag & Dalca 2023):
 the embedding is squashed to (0, 1) by a sigmoid and cos/sin-encoded (constant norm), and the
@@ -51,7 +55,8 @@ class HNET(TaskConditioned):
 
     ``generator``: ``"hnet"``, ``"chunked"`` or ``"lstm"`` (see :data:`GENERATORS`), or ``config``.
     ``emb_dim``: E. ``beta``: β. ``reg_batch``: regularise this many random previous tasks per
-    step (None: all). ``online_targets``, ``lookahead``, ``train_prev_embeddings``, ``mip``: above.
+    step (None: all). ``online_targets``, ``lookahead``, ``train_prev_embeddings``,
+    ``init_prev_embedding``, ``mip``: above.
     """
 
     def __init__(
@@ -69,8 +74,8 @@ class HNET(TaskConditioned):
         online_targets: bool = False,
         lookahead: bool = False,
         train_prev_embeddings: bool = False,
+        init_prev_embedding: bool = False,
         mip: bool = False,
-        lr: float = 1e-3,
     ):
         super().__init__(n_tasks, classes_per_task, scenario)
         config = config or GENERATORS[generator]
@@ -79,8 +84,9 @@ class HNET(TaskConditioned):
         self.hnet = HyperNetwork.for_module(target, cond_dim=emb_dim, config=config)
         self.f = FunctionalTarget(target, self.hnet.spec)
         self.embeddings = nn.ParameterList(nn.Parameter(torch.randn(emb_dim)) for _ in range(n_tasks))
-        self.beta, self.reg_batch, self.lookahead, self.lr = beta, reg_batch, lookahead, lr
+        self.beta, self.reg_batch, self.lookahead = beta, reg_batch, lookahead
         self.online_targets, self.train_prev_embeddings = online_targets, train_prev_embeddings
+        self.init_prev_embedding = init_prev_embedding
         self.snapshot: HyperNetwork | None = None
         if online_targets:
             self.snapshot = copy.deepcopy(self.hnet).requires_grad_(False)
@@ -102,6 +108,11 @@ class HNET(TaskConditioned):
         return self.f(self.weights(torch.arange(n_seen)), x)
 
     # ------------------------------------------------------------------------------ training
+    @torch.no_grad()
+    def begin_task(self, t: int) -> None:
+        if self.init_prev_embedding and t > 0:
+            self.embeddings[t].copy_(self.embeddings[t - 1])
+
     def trainable(self, t: int) -> list[nn.Parameter]:
         first = 0 if self.train_prev_embeddings else t
         return [*self.hnet.parameters(), *(self.embeddings[i] for i in range(first, t + 1))]
@@ -133,7 +144,8 @@ class HNET(TaskConditioned):
         task_loss = F.cross_entropy(self.f(self.weights(torch.tensor([t])), x)[0], y)
         task_loss.backward()
         # ΔΘ_h is a constant (detached): the regulariser's gradient is taken at the lookahead point.
-        ahead = {n: p - self.lr * p.grad if p.grad is not None else p
+        lr = opt.param_groups[0]["lr"]
+        ahead = {n: p - lr * p.grad if p.grad is not None else p
                  for n, p in self.hnet.named_parameters()}
         reg = self.regulariser(t, ahead)
         reg.backward()

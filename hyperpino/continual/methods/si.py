@@ -17,10 +17,11 @@ def _key(name: str) -> str:
 
 
 class SI(SharedNet):
-    """``c``: penalty strength; ``xi``: ξ, the damping of the importance."""
+    """``c``: penalty strength (100: best of 1, 10, 100, 1000 on the validation split of both
+    shipped MNIST benchmarks); ``xi``: ξ, the damping of the importance."""
 
     def __init__(self, net: nn.Module, n_tasks: int, classes_per_task: int, scenario: Scenario = "cl1",
-                 *, c: float = 1.0, xi: float = 0.1):
+                 *, c: float = 100.0, xi: float = 0.1):
         super().__init__(net, n_tasks, classes_per_task, scenario)
         self.c, self.xi = c, xi
         for n, p in net.named_parameters():
