@@ -115,3 +115,22 @@ def describe_mismatch(expected: Mapping[str, tuple[int, ...]], found: Mapping[st
     if shapes:
         parts.append(f"shape mismatch: {listed(shapes)}")
     return "; ".join(parts)
+
+
+def pack(src: str | Path, dst: str | Path, *, half: bool = True,
+         note: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """Rewrite the checkpoint ``src`` as ``dst`` for shipping: floating tensors in float16 when
+    ``half`` (weights of a trained HyPINO fit fp16's range; loading casts back to the model's
+    dtype), metadata kept, ``note`` merged into the provenance. Returns sizes in bytes."""
+    meta = read_metadata(src)
+    tensors = load_file(str(src), device="cpu")
+    if half:
+        big = {k: float(v.abs().max()) for k, v in tensors.items() if v.is_floating_point() and v.numel()}
+        over = [k for k, m in big.items() if m > torch.finfo(torch.float16).max]
+        if over:
+            raise CheckpointError(f"{src}: values beyond float16's range in {', '.join(over[:_SHOW])}")
+        tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
+    stored = "float16" if half else "as trained"
+    provenance = {**meta["provenance"], **dict(note or {}), "stored_dtype": stored}
+    write_checkpoint(dst, tensors, config=meta["config"], preset=meta["preset"], provenance=provenance)
+    return {"src_bytes": Path(src).stat().st_size, "dst_bytes": Path(dst).stat().st_size}

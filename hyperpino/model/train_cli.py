@@ -46,7 +46,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from hyperpino.model.checkpoint import pack
+
+    sizes = pack(args.src, args.dst, half=not args.keep_dtype)
+    print(f"{args.dst}: {sizes['dst_bytes'] / 1e6:.1f} MB (from {sizes['src_bytes'] / 1e6:.1f} MB)")
+    return 0
+
+
 def register(sub) -> None:
+    p = sub.add_parser("pack-model", help="rewrite a HyPINO checkpoint for shipping (float16 by default)")
+    p.add_argument("src", help="checkpoint written by `hyperpino train` (best.safetensors)")
+    p.add_argument("dst", help="output .safetensors; loads with HyPINO.load / `hyperpino solve --model`")
+    p.add_argument("--keep-dtype", action="store_true", help="keep the stored precision (no float16)")
+    p.set_defaults(func=_cmd_pack)
     p = sub.add_parser("train", help="train the HyPINO hypernetwork on generated problems (resumable)")
     p.add_argument("--preset", default=None, help="architecture: small (CPU) or paper (default: small)")
     p.add_argument("--config", default=None, help="TOML with [train], [model], [mms] tables")

@@ -87,3 +87,36 @@ def test_not_a_checkpoint(tmp_path):
 def _raw_metadata(path) -> dict[str, str]:
     with safe_open(str(path), framework="pt") as f:
         return f.metadata()
+
+
+def test_pack_half_loads_and_predicts_like_the_original(small, saved, tmp_path):
+    from hyperpino.model.checkpoint import pack
+
+    dst = tmp_path / "half.safetensors"
+    sizes = pack(saved, dst, note={"card": "x"})
+    assert sizes["dst_bytes"] < 0.55 * sizes["src_bytes"]
+    with safe_open(str(dst), framework="pt") as f:
+        assert {f.get_slice(k).get_dtype() for k in f.keys()} == {"F16"}
+    meta = read_metadata(dst)
+    assert meta["provenance"]["card"] == "x" and meta["provenance"]["run"] == "unit-test"
+    loaded = HyPINO.load(dst).eval()
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    images, coeffs = random_inputs(2, small.config.grid, seed=4)
+    with torch.no_grad():
+        a, b = small(images, coeffs), loaded(images, coeffs)
+    for name in small.spec.names:
+        torch.testing.assert_close(b[name], a[name], rtol=2e-2, atol=2e-3)
+
+
+def test_pack_refuses_values_beyond_half_range(saved, tmp_path):
+    from hyperpino.model.checkpoint import pack
+
+    tensors = load_file(str(saved))
+    key = next(iter(tensors))
+    tensors[key] = tensors[key] * 0 + 1e6
+    big = tmp_path / "big.safetensors"
+    with safe_open(str(saved), framework="pt") as f:
+        save_file(tensors, str(big), metadata=f.metadata())
+    with pytest.raises(CheckpointError, match="float16"):
+        pack(big, tmp_path / "out.safetensors")
+    assert not (tmp_path / "out.safetensors").exists()
