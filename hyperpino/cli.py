@@ -66,7 +66,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from hyperpino.demo import run_demo
 
-    run_demo(Path(args.out), quiet=args.quiet)
+    run_demo(Path(args.out), quiet=args.quiet, finetune=args.finetune)
     return 0
 
 
@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the bundled demonstration (what `make demo` runs)")
     p.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
+    p.add_argument("--finetune", type=int, default=400, metavar="STEPS",
+                   help="fine-tuning steps after refinement (default 400; 0 = zero-shot + refinement only)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_demo)
 
@@ -113,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     from hyperpino.mixer.cli import register as register_mixer
 
     register_mixer(sub)
+    # -- solve, benchmark --
+    from hyperpino.solve.cli import register as register_solve
+
+    register_solve(sub)
 
     from hyperpino import bench
 

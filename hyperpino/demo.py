@@ -1,9 +1,10 @@
-"""``hyperpino demo`` (what ``make demo`` runs): a bundled example, checked, drawn and discretised.
+"""``hyperpino demo`` (what ``make demo`` runs): a bundled benchmark solved with the bundled model.
 
-Until the solve pipeline lands this shows the foundation end to end: a spec file is validated and
-summarised, its domain drawn with named boundary pieces and outward normals, the problem
-rasterised into model inputs, and the residuals of a batch of (untrained) target PINNs evaluated
-by the batched residual engine.
+The spec ``examples/poisson_L.toml`` is validated and summarised, its domain and model inputs are
+drawn, then HyPINO (Bischof et al. 2025, arXiv 2509.05117) generates a PINN for it in one forward
+pass, refines it and fine-tunes it briefly; the solution, residuals and errors against the FEM
+reference are written as HDF5 and PNG. Without the bundled checkpoint the demo says so loudly and
+runs an untrained model of the same architecture, so the pipeline can still be seen end to end.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import torch
 
-from hyperpino.errors import HyperpinoError
+from hyperpino.errors import CheckpointError, HyperpinoError
 
-EXAMPLE = "helmholtz_G.toml"
+EXAMPLE = "poisson_L.toml"
 
 
 def examples_dir() -> Path:
@@ -26,45 +27,53 @@ def examples_dir() -> Path:
     return path
 
 
-def run_demo(out: Path, *, quiet: bool = False) -> dict[str, float]:
-    """Run the demo on ``examples/helmholtz_G.toml``, writing PNGs into ``out``."""
+def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, finetune: int = 400,
+             threads: int | None = 1) -> dict[str, float]:
+    """Solve ``examples/poisson_L.toml``, writing PNGs, ``poisson_L.h5`` and the PINN into ``out``.
+
+    ``model``: a HyPINO (default: the bundled pretrained one); ``finetune``: fine-tuning steps after
+    refinement (the bundled CPU-trained model is a rough start, see its MODEL_CARD.md). ``threads``
+    sets torch's CPU threads (the small networks run fastest on one; more fight over shared cores).
+    Returns a few figures.
+    """
+    from hyperpino.model.hypino import HyPINO
     from hyperpino.pde.check import load_problem, plot, summary
-    from hyperpino.pde.discretize import rasterize_problem, sample_problem
-    from hyperpino.pde.pinn import ModifiedMLP
+    from hyperpino.pde.discretize import rasterize_problem
     from hyperpino.pde.plot_inputs import plot_inputs
-    from hyperpino.pde.residual import derivatives, module_point_fn, operator_residual, robin_residual
+    from hyperpino.solve.pipeline import solve
 
     say = (lambda *a: None) if quiet else print
+    if threads:
+        torch.set_num_threads(int(threads))
+    t0 = time.perf_counter()
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     problem = load_problem(examples_dir() / EXAMPLE)
     say(summary(problem))
     plot(problem, out / "domain.png")
-    plot_inputs(rasterize_problem(problem, 128), out / "inputs.png",
-                title=f"{problem.name}: model inputs on [-1, 1]² (128×128)")
-
-    torch.manual_seed(0)
-    m = 16
-    nets = [ModifiedMLP() for _ in range(m)]
-    params = {k: torch.stack([dict(n.named_parameters())[k].detach() for n in nets])
-              for k, _ in nets[0].named_parameters()}
-    col = sample_problem(problem, 4096, 2048, generator=torch.Generator().manual_seed(0))
-    fn = module_point_fn(nets[0])
-    t0 = time.perf_counter()
-    d_in = derivatives(fn, params, col.interior)
-    r_pde = operator_residual(d_in, col.coeffs[None], col.source[None])
-    d_bd = derivatives(fn, params, col.boundary, order=1)
-    r_bc = robin_residual(d_bd, col.direction, col.a, col.b, col.g)
-    elapsed = time.perf_counter() - t0
-    figures = {
-        "models": m,
-        "interior_points": int(col.interior.shape[0]),
-        "boundary_rows": int(col.boundary.shape[0]),
-        "pde_residual_rms": float(r_pde.pow(2).mean().sqrt()),
-        "bc_residual_rms": float(r_bc.pow(2).mean().sqrt()),
-        "engine_seconds": elapsed,
-    }
-    say(f"\nresidual engine: {m} untrained target PINNs × {figures['interior_points']} interior points "
-        f"+ {figures['boundary_rows']} boundary rows in {elapsed:.2f} s "
-        f"(RMS residual: PDE {figures['pde_residual_rms']:.3g}, boundary {figures['bc_residual_rms']:.3g})")
+    trained, given = True, model
+    if model is None:
+        try:
+            model = HyPINO.pretrained()
+        except CheckpointError as err:
+            trained = False
+            say(f"\nNOTE: {err}\nNOTE: running an UNTRAINED model of the `small` architecture instead; "
+                "its numbers mean nothing.\n")
+            torch.manual_seed(0)
+            model = HyPINO.from_preset("small").eval()
+    g = model.config.grid
+    plot_inputs(rasterize_problem(problem, g), out / "inputs.png",
+                title=f"{problem.name}: model inputs on [-1, 1]² ({g}×{g})")
+    # The bundled model goes by its path, so the summary names it.
+    bundled = given is None and trained
+    result = solve(problem, model=None if bundled else model, refine=refine, finetune_steps=finetune,
+                   progress=None if quiet else print)
+    result.save(out)
+    say("")
+    say(result.summary())
     say(f"figures: {out / 'domain.png'}, {out / 'inputs.png'}")
+    figures = {"members": len(result.ensemble), "trained_model": trained,
+               "seconds": time.perf_counter() - t0}
+    if result.errors is not None:
+        figures.update(rel_l2=result.errors["rel_l2"], mse=result.errors["mse"])
     return figures

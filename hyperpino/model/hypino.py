@@ -132,3 +132,34 @@ class HyPINO(nn.Module):
             model = cls(expect)
         model.load_weights(path)
         return model
+
+    # --------------------------------------------------------------------------- solve pipeline
+    # Thin wrappers: the pipeline lives in hyperpino.solve (imported here lazily, since it imports
+    # this module).
+    @classmethod
+    def pretrained(cls, path: str | Path | None = None, *, device: str | torch.device = "cpu") -> HyPINO:
+        """The bundled pretrained model (``hyperpino/model/weights/hypino-small.safetensors``), or
+        the checkpoint at ``path``; eval mode. Raises :class:`CheckpointError` if the file is missing."""
+        from hyperpino.solve.generation import pretrained
+
+        return pretrained(path, device=device)
+
+    def generate(self, specs: Any, **options: Any) -> Any:
+        """Zero-shot PINN(s) of a spec (path, Spec or Problem) or a list of them, in one batched
+        pass: modules mapping user points ``(N, 2)`` to ``(N, 1)``. See :func:`hyperpino.solve.generate`."""
+        from hyperpino.solve.generation import generate
+
+        return generate(self, specs, **options)
+
+    def refine(self, specs: Any, pinns: Any, iters: int = 3, **options: Any) -> Any:
+        """Iterative delta refinement of generated PINN(s). See :func:`hyperpino.solve.refine`."""
+        from hyperpino.solve.refinement import refine
+
+        return refine(self, specs, pinns, iters, **options)
+
+    def finetune(self, spec: Any, pinn: Any, *, steps: int = 1000, **options: Any) -> Any:
+        """A fine-tuned copy of a generated ensemble (the PINN trainer: Adam, then L-BFGS).
+        See :func:`hyperpino.solve.finetune`."""
+        from hyperpino.solve.finetune import finetune
+
+        return finetune(spec, pinn, steps=steps, **options)

@@ -1,0 +1,226 @@
+"""``hyperpino benchmark``: HyPINO on the seven benchmarks of the paper and the other examples.
+
+For each problem (Bischof et al. 2025, HyPINO, arXiv 2509.05117, §5 of the brief): the error of
+the zero-shot PINN; after k = 1, 3, 10 refinement steps (one run, stopping early when a step no
+longer lowers the physics loss, so later columns repeat the last kept step); after fine-tuning the
+k = 3 ensemble for a fixed wall-time budget; and the error of a PINN trained from scratch for the
+same total wall time (generation + refinement + fine-tuning), with the same trainer settings. Also
+the time each path needs to reach a relative L2 error of 1e-2: HyPINO along zero-shot → refinement
+(k ≤ 3) → fine-tuning, the PINN from its first step. Errors are against the exact solution where
+the spec has one, else the FEM reference; times are training wall time (evaluation excluded).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from hyperpino.errors import HyperpinoError
+from hyperpino.pde.trainer import GridEvaluator, TrainConfig, pick_device, train_pinn
+from hyperpino.solve.ensemble import PINNEnsemble
+from hyperpino.solve.finetune import finetune_run
+from hyperpino.solve.generation import BUNDLED, generate, pretrained
+from hyperpino.solve.problems import reference_for
+from hyperpino.solve.refinement import refine_many
+
+HYPINO_BENCHMARKS = ("heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poisson_L", "wave")
+KS = (1, 3, 10)
+TOL = 1e-2
+FT_FROM = 3
+"""Fine-tuning starts from the ensemble after this many refinement steps."""
+
+
+def _examples() -> list[Path]:
+    from hyperpino.demo import examples_dir
+
+    d = examples_dir()
+    first = [d / f"{n}.toml" for n in HYPINO_BENCHMARKS]
+    specs = (".toml", ".yaml", ".yml", ".json")
+    rest = sorted(p for p in d.iterdir() if p.suffix in specs and p not in first)
+    return first + rest
+
+
+def _prefix(ens: PINNEnsemble, members: int) -> PINNEnsemble:
+    theta, w = ens.theta()
+    head = {k: v[:members] for k, v in theta.items()}
+    return PINNEnsemble.from_theta(head, w[:members], ens.box, ens.config)
+
+
+def _first_below(path: list[tuple[float, float]], tol: float) -> float | None:
+    return next((t for t, e in path if e <= tol), None)
+
+
+def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int = 0,
+                  eval_every: int = 100, say: Callable[[str], None] = lambda s: None) -> dict:
+    """One row of the table (see the module docstring); raises HyperpinoError when it cannot run."""
+    ref = reference_for(problem)
+    if ref is None:
+        raise HyperpinoError("no reference solution available")
+    ev = GridEvaluator(problem, ref.x, ref.y, ref.u, ref.mask, device, torch.float32)
+    row: dict = {"name": problem.name, "reference": "exact" if ref.method == "exact" else ref.method}
+
+    t = time.perf_counter()
+    ens = generate(model, problem)
+    t_gen = time.perf_counter() - t
+
+    def evaluate(i, theta, weights):
+        return ev(PINNEnsemble.from_theta(theta, weights, problem.map.box).canonical)
+
+    (refined,) = refine_many(model, [problem], [ens], kmax, evaluate=evaluate, seed=seed)
+    hist = refined.history
+    for e in hist:
+        e["time"] += t_gen
+    row["zero_shot"] = _pick(hist[0])
+    row["zero_shot"]["time"] = t_gen
+    for k in KS:
+        if k <= kmax:
+            e = hist[min(k, len(hist) - 1)]
+            row[f"k{k}"] = {**_pick(e), "steps_kept": e["step"]}
+    row["refine_stopped"] = refined.stopped
+    say(f"{problem.name}: zero-shot rel L2 {hist[0]['rel_l2']:.3e}; refinement kept {len(hist) - 1} of "
+        f"{kmax} steps, rel L2 {hist[-1]['rel_l2']:.3e}")
+
+    start = hist[min(FT_FROM, len(hist) - 1)]
+    path = [(e["time"], e["rel_l2"]) for e in hist[: start["step"] + 1]]
+    cfg = TrainConfig(adam_steps=1_000_000, lbfgs_steps=1_000_000, time_budget=budget, eval_every=eval_every,
+                      device=device.type, seed=seed)
+    tuned = finetune_run(problem, _prefix(refined.ensemble, start["members"]), config=cfg, reference=ref)
+    last = tuned.history[-1]
+    total = start["time"] + tuned.train_time
+    path += [(start["time"] + e["time"], e["rel_l2"]) for e in tuned.history]
+    row["finetuned"] = {**_pick(last), "time": total, "from_members": start["members"],
+                        "stopped": tuned.stopped}
+    row["hypino_time_to_tol"] = _first_below(path, TOL)
+    say(f"{problem.name}: fine-tuned {tuned.train_time:.1f} s -> rel L2 {last['rel_l2']:.3e}; "
+        f"PINN from scratch for {total:.1f} s ...")
+
+    scratch = train_pinn(problem, None, TrainConfig(adam_steps=1_000_000, lbfgs_steps=1_000_000,
+                                                    time_budget=total, eval_every=eval_every,
+                                                    device=device.type, seed=seed), reference=ref)
+    last = scratch.history[-1]
+    row["scratch"] = {**_pick(last), "time": scratch.train_time}
+    row["scratch_time_to_tol"] = _first_below([(e["time"], e["rel_l2"]) for e in scratch.history], TOL)
+    say(f"{problem.name}: from scratch rel L2 {last['rel_l2']:.3e}")
+    return row
+
+
+def _pick(e: dict) -> dict:
+    return {k: e[k] for k in ("rel_l2", "mse", "time") if k in e}
+
+
+def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("bench_out/hypino"),
+                  device: str = "auto", only: list[str] | None = None, finetune_budget: float | None = None,
+                  threads: int | None = 1, seed: int = 0,
+                  progress: Callable[[str], None] | None = None) -> dict:
+    """Run the table; writes ``benchmark.md`` and ``benchmark.json`` to ``out_dir``; returns the
+    JSON document with the markdown under ``"markdown"``."""
+    from hyperpino.errors import OutOfFamilyError
+    from hyperpino.pde.check import load_problem
+
+    say = progress or (lambda s: None)
+    if threads:
+        torch.set_num_threads(int(threads))
+    dev = pick_device(device)
+    source = BUNDLED if model is None else model
+    model = pretrained(source, device=dev) if isinstance(source, (str, Path)) else source.to(dev).eval()
+    kmax = 3 if quick else max(KS)
+    budget = finetune_budget or (5.0 if quick else 60.0)
+    paths = _examples()
+    if only:
+        known = {p.stem: p for p in paths}
+        missing = [n for n in only if n not in known]
+        if missing:
+            raise HyperpinoError(f"benchmark: unknown example(s) {', '.join(missing)} "
+                                 f"(known: {', '.join(known)})")
+        paths = [known[n] for n in only]
+    elif quick:
+        paths = paths[: len(HYPINO_BENCHMARKS)]
+    notes = []
+    if quick:
+        notes.append(f"--quick: refinement up to k = {kmax} (no k = 10), fine-tuning budget {budget:g} s, "
+                     + ("the seven HyPINO benchmarks only" if not only else "selected examples"))
+    rows, skipped = [], []
+    t0 = time.perf_counter()
+    for i, path in enumerate(paths, 1):
+        say(f"[{i}/{len(paths)}] {path.name} ({time.perf_counter() - t0:.0f} s elapsed)")
+        try:
+            problem = load_problem(path)
+            if not problem.operator.is_constant:
+                raise OutOfFamilyError("variable coefficients (outside HyPINO's family)")
+            rows.append(bench_problem(model, problem, kmax=kmax, budget=budget, device=dev, seed=seed,
+                                      eval_every=50 if quick else 100, say=say))
+        except HyperpinoError as err:
+            skipped.append({"name": path.stem, "reason": str(err)})
+            say(f"{path.stem}: skipped ({err})")
+    settings = {"model": str(source) if not hasattr(source, "config") else "(in memory)",
+                "device": str(dev), "threads": torch.get_num_threads(), "quick": quick, "kmax": kmax,
+                "finetune_budget_s": budget, "finetune_from_k": FT_FROM, "tol": TOL, "seed": seed,
+                "wall_time_s": time.perf_counter() - t0}
+    doc = {"settings": settings, "rows": rows, "skipped": skipped, "notes": notes}
+    doc["markdown"] = markdown(doc)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic(out / "benchmark.json", json.dumps({k: v for k, v in doc.items() if k != "markdown"}, indent=1,
+                                               default=_json_default))
+    _atomic(out / "benchmark.md", doc["markdown"] + "\n")
+    say(f"wrote {out / 'benchmark.md'} and {out / 'benchmark.json'}")
+    return doc
+
+
+def markdown(doc: dict) -> str:
+    """The tables: relative L2, MSE, and times."""
+    s, rows = doc["settings"], doc["rows"]
+    ks = [k for k in KS if k <= s["kmax"]]
+    head = ["problem", "zero-shot", *[f"k = {k}" for k in ks],
+            f"fine-tuned ({s['finetune_budget_s']:g} s)", "PINN from scratch (same time)"]
+    out = [f"HyPINO benchmark — model {s['model']}, {s['device']}, {s['threads']} thread(s), "
+           f"{s['wall_time_s']:.0f} s", ""]
+    for metric, title in (("rel_l2", "Relative L2 error"), ("mse", "MSE")):
+        out += [f"**{title}** against the reference (exact where the spec has one, else FEM)", "",
+                "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for r in rows:
+            cells = [r["name"], _f(r["zero_shot"].get(metric))]
+            cells += [_f(r[f"k{k}"].get(metric)) for k in ks]
+            cells += [_f(r["finetuned"].get(metric)), _f(r["scratch"].get(metric))]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    out += [f"**Time** (training wall time, evaluation excluded) and time to relative L2 ≤ {TOL:g}", "",
+            "| problem | HyPINO total | HyPINO to tol | scratch to tol | refinement steps kept |",
+            "|---|---|---|---|---|"]
+    for r in rows:
+        kept = max(r[f"k{k}"]["steps_kept"] for k in ks) if ks else 0
+        why = " (then no gain)" if "did not lower" in r["refine_stopped"] else ""
+        out.append(f"| {r['name']} | {r['finetuned']['time']:.1f} s | {_t(r['hypino_time_to_tol'])} | "
+                   f"{_t(r['scratch_time_to_tol'])} | {kept} of {s['kmax']}{why} |")
+    out.append("")
+    out.append(f"Fine-tuning starts from the ensemble after k = {s['finetune_from_k']} refinement steps; "
+               "the PINN from scratch gets the HyPINO path's total time with the same trainer settings.")
+    for note in doc["notes"]:
+        out.append(f"Note: {note}")
+    for sk in doc["skipped"]:
+        out.append(f"Skipped {sk['name']}: {sk['reason']}")
+    return "\n".join(out)
+
+
+def _f(v) -> str:
+    return "–" if v is None or not math.isfinite(v) else f"{v:.2e}"
+
+
+def _t(v) -> str:
+    return "not reached" if v is None else f"{v:.1f} s"
+
+
+def _json_default(v):
+    return float(v) if hasattr(v, "__float__") else str(v)
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

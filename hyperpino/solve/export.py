@@ -1,0 +1,101 @@
+"""Saving a generated solution and loading it back as a standalone module (safetensors + JSON).
+
+One file: the members' parameters stacked ``name -> (K, *shape)`` and ``weights (K,)`` as
+safetensors tensors; the header's string metadata holds JSON (format tag, the target PINN's
+config, the box, the problem's name and spec, package version). Loading rebuilds a
+:class:`~hyperpino.solve.ensemble.PINNEnsemble` and needs nothing but this file: no HyPINO model,
+no spec. Names and shapes are checked strictly (as for model checkpoints), and writes are atomic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from hyperpino.errors import CheckpointError
+from hyperpino.pde.pinn import PINNConfig
+from hyperpino.solve.ensemble import PINNEnsemble
+
+FORMAT = "hyperpino.solve.PINNEnsemble/1"
+
+
+def save_pinn(ens: PINNEnsemble, path: str | Path, *, name: str = "", spec_json: str = "",
+              extra: dict[str, Any] | None = None) -> Path:
+    """Write ``ens`` to ``path`` (``.safetensors``); returns the path."""
+    from hyperpino.model.checkpoint import package_version
+
+    path = Path(path)
+    theta, weights = ens.theta()
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in theta.items()}
+    tensors["weights"] = weights.detach().cpu().contiguous().clone()
+    meta = {
+        "format": FORMAT,
+        "members": str(len(ens)),
+        "box": json.dumps(ens.box),
+        "pinn_config": json.dumps(dataclasses.asdict(ens.config), sort_keys=True),
+        "dtype": str(weights.dtype).removeprefix("torch."),
+        "name": name,
+        "spec": spec_json,
+        "extra": json.dumps(extra or {}, sort_keys=True, default=str),
+        "hyperpino_version": package_version(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=meta)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_pinn_metadata(path: str | Path) -> dict[str, Any]:
+    """The decoded metadata of a saved ensemble (``box``, ``pinn_config``, ``members``, ``name`` …)."""
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            raw = dict(f.metadata() or {})
+    except Exception as err:  # safetensors raises its own error type besides OSError
+        raise CheckpointError(f"{path}: not a readable safetensors file ({err})") from None
+    if raw.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a saved PINN ensemble (format {raw.get('format')!r}, "
+                              f"want {FORMAT!r})")
+    try:
+        meta: dict[str, Any] = dict(raw)
+        meta["members"] = int(raw["members"])
+        meta["box"] = tuple(tuple(float(v) for v in side) for side in json.loads(raw["box"]))
+        meta["pinn_config"] = PINNConfig(**json.loads(raw["pinn_config"]))
+        meta["extra"] = json.loads(raw.get("extra", "{}"))
+    except (KeyError, ValueError, TypeError) as err:
+        raise CheckpointError(f"{path}: metadata is damaged ({err})") from None
+    return meta
+
+
+def load_pinn(path: str | Path, *, device: str | torch.device = "cpu") -> PINNEnsemble:
+    """The ensemble saved at ``path`` as a :class:`PINNEnsemble` (user coordinates in, u out)."""
+    from hyperpino.model.checkpoint import describe_mismatch
+    from hyperpino.model.target import TargetPINN
+
+    meta = read_pinn_metadata(path)
+    k = meta["members"]
+    spec = TargetPINN(meta["pinn_config"]).spec
+    expected = {name: (k, *shape) for name, shape in spec.shapes.items()}
+    expected["weights"] = (k,)
+    with safe_open(str(path), framework="pt", device="cpu") as f:
+        found = {key: tuple(f.get_slice(key).get_shape()) for key in f.keys()}
+    problems = describe_mismatch(expected, found)
+    if problems:
+        raise CheckpointError(f"{path}: does not fit a {k}-member ensemble: {problems}")
+    tensors = load_file(str(path), device=str(device))
+    weights = tensors.pop("weights")
+    return PINNEnsemble.from_theta(tensors, weights, meta["box"], meta["pinn_config"])

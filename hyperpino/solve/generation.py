@@ -1,0 +1,89 @@
+"""Zero-shot generation: problems in, PINNs out, many problems in one forward pass.
+
+``model.predict`` maps B rasterised problems to B parameter sets θ and output scales (Bischof et
+al. 2025, HyPINO, arXiv 2509.05117: one hypernetwork pass per PDE); each becomes a one-member
+:class:`~hyperpino.solve.ensemble.PINNEnsemble` in the problem's own coordinates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor
+
+from hyperpino.errors import CheckpointError
+from hyperpino.model.inputs import Inputs, problem_inputs
+from hyperpino.pde.problem import Problem
+from hyperpino.solve.ensemble import PINNEnsemble
+from hyperpino.solve.problems import SpecLike, as_problem, check_in_family
+
+if TYPE_CHECKING:
+    from hyperpino.model.hypino import HyPINO
+
+BUNDLED = Path(__file__).resolve().parents[1] / "model" / "weights" / "hypino-small.safetensors"
+"""The bundled pretrained checkpoint (``small`` preset), shipped inside the package."""
+
+
+def pretrained(path: str | Path | None = None, *, device: str | torch.device = "cpu") -> HyPINO:
+    """The bundled pretrained model (or the checkpoint at ``path``), in eval mode on ``device``.
+
+    Nothing is downloaded; a missing file raises :class:`CheckpointError` naming the path.
+    """
+    from hyperpino.model.hypino import HyPINO
+
+    path = BUNDLED if path is None else Path(path)
+    if not path.is_file():
+        hint = (" (the bundled weights are not in this checkout: train a model with `hyperpino train` "
+                "and copy it there, or pass another checkpoint)") if path == BUNDLED else ""
+        raise CheckpointError(f"{path}: no such checkpoint{hint}")
+    return HyPINO.load(path).to(device).eval()
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def predict(model: HyPINO, inputs: Inputs, *, batch_size: int = 64) -> tuple[dict[str, Tensor], Tensor]:
+    """``model.predict`` in eval mode, without gradients, in chunks of ``batch_size`` problems:
+    θ ``name -> (B, *shape)`` and ``scale (B,)`` (float32, on the model's device)."""
+    was_training = model.training
+    model.eval()
+    try:
+        parts = []
+        for i in range(0, len(inputs), batch_size):
+            chunk = Inputs(inputs.images[i:i + batch_size], inputs.coeffs[i:i + batch_size],
+                           inputs.foot[i:i + batch_size], inputs.direction[i:i + batch_size])
+            parts.append(model.predict(chunk.to(model_device(model))))
+    finally:
+        model.train(was_training)
+    theta = {k: torch.cat([p[0][k] for p in parts]).float() for k in parts[0][0]}
+    return theta, torch.cat([p[1] for p in parts]).float()
+
+
+def inputs_of(model: HyPINO, problems: Sequence[Problem]) -> Inputs:
+    """The raw model inputs of ``problems`` (B = len(problems)) on the model's grid."""
+    for p in problems:
+        check_in_family(p)
+    return Inputs.cat([problem_inputs(p, model.config.grid) for p in problems])
+
+
+def generate(model: HyPINO, specs: SpecLike | Sequence[SpecLike], *, batch_size: int = 64
+             ) -> PINNEnsemble | list[PINNEnsemble]:
+    """The zero-shot PINN of each problem: one spec gives one module, a list gives a list.
+
+    Every problem goes through one batched forward pass (in chunks of ``batch_size``) on the
+    model's device; the PINNs live there too. Each maps user points ``(N, 2)`` to ``(N, 1)``.
+    """
+    single = not isinstance(specs, (list, tuple))
+    problems = [as_problem(s) for s in ([specs] if single else specs)]
+    if not problems:
+        return []
+    theta, scale = predict(model, inputs_of(model, problems), batch_size=batch_size)
+    out = [PINNEnsemble.from_theta({k: v[i:i + 1] for k, v in theta.items()}, scale[i:i + 1],
+                                   p.map.box, model.target.config)
+           for i, p in enumerate(problems)]
+    return out[0] if single else out

@@ -1,0 +1,158 @@
+"""Files of a solve: an HDF5 file with everything, and a PNG figure to look at.
+
+HDF5 layout (written to a temporary file and renamed into place, like every hyperpino file):
+
+* ``x (n,)``, ``y (n,)`` (descending), ``mask (n, n)``, ``u (n, n)`` and ``residual (n, n)``
+  (``L u − f``; NaN outside the domain), gzip-compressed;
+* ``reference/u`` and ``error`` (``u − u_ref``) when a reference exists, with its method as attributes;
+* ``boundary/<bcs[i]>``: attributes ``type``, ``pieces``, ``rms``, ``max`` of each condition's residual;
+* ``history/<column>`` one entry per step (``stage`` as strings; NaN where a step lacks a value) and
+  the full history as JSON in the group's ``json`` attribute;
+* ``pinn/<parameter> (K, *shape)``, ``pinn/weights (K,)``, attributes ``box`` and ``pinn_config``
+  (the same content as the exported safetensors);
+* root attributes: ``name``, ``spec`` (canonical JSON), ``summary`` (JSON), ``package_version``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import h5py
+import numpy as np
+
+from hyperpino.solve.result import SCALARS, _clean
+
+if TYPE_CHECKING:
+    from hyperpino.solve.result import SolveResult
+
+
+def write_hdf5(result: SolveResult, path: str | Path) -> Path:
+    """Write ``result`` to ``path`` atomically; returns the path."""
+    from hyperpino.model.checkpoint import package_version
+    from hyperpino.pde.reference.solution import spec_json
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    gz = {"compression": "gzip", "chunks": True}
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["name"] = result.name
+            f.attrs["spec"] = spec_json(result.problem.spec)
+            f.attrs["summary"] = json.dumps({k: v for k, v in result.to_dict().items() if k != "history"})
+            f.attrs["package_version"] = package_version()
+            f.create_dataset("x", data=result.x)
+            f.create_dataset("y", data=result.y)
+            f.create_dataset("mask", data=result.mask, **gz)
+            f.create_dataset("u", data=result.u, **gz)
+            f.create_dataset("residual", data=result.residual, **gz)
+            ref = result.reference
+            if ref is not None:
+                g = f.create_group("reference")
+                g.create_dataset("u", data=ref.u, **gz)
+                for k, v in ref.summary().items():
+                    g.attrs[k] = json.dumps(v) if v is None else v
+                f.create_dataset("error", data=result.u - ref.u, **gz)
+            g = f.create_group("boundary")
+            for key, b in result.boundary.items():
+                sub = g.create_group(key)
+                sub.attrs["type"], sub.attrs["pieces"] = b["type"], list(b["pieces"])
+                sub.attrs["rms"], sub.attrs["max"] = b["rms"], b["max"]
+            _write_history(f.create_group("history"), result.history)
+            g = f.create_group("pinn")
+            theta, weights = result.ensemble.theta()
+            for k, v in theta.items():
+                g.create_dataset(k, data=v.detach().cpu().numpy())
+            g.create_dataset("weights", data=weights.detach().cpu().numpy())
+            g.attrs["box"] = json.dumps(result.ensemble.box)
+            g.attrs["pinn_config"] = json.dumps(dataclasses.asdict(result.ensemble.config))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _write_history(g: h5py.Group, history: list[dict]) -> None:
+    g.attrs["json"] = json.dumps(_clean(history))
+    for col in SCALARS:
+        if not any(col in e for e in history):
+            continue
+        if col in ("stage", "phase"):
+            text = np.array([str(e.get(col, "")) for e in history], dtype=h5py.string_dtype())
+            g.create_dataset(col, data=text)
+        else:
+            g.create_dataset(col, data=np.array([float(e.get(col, np.nan)) for e in history]))
+
+
+def plot_result(result: SolveResult, path: str | Path) -> Path:
+    """A 2×2 figure: the solution, ``|L u − f|``, ``|u − u_ref|`` (or the reference's absence) and
+    the history of residuals and errors per step. Written atomically; returns the path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    path = Path(path)
+    (x0, x1), (y0, y1) = result.problem.spec.box
+    extent = (x0, x1, y0, y1)  # row 0 is the top edge, as imshow draws it
+    xn, yn = result.problem.coords
+    fig, axes = plt.subplots(2, 2, figsize=(11, 9))
+
+    ratio = (y1 - y0) / (x1 - x0)
+    aspect = "equal" if 1 / 3 <= ratio <= 3 else "auto"  # true shape unless it would be a sliver
+
+    def show(ax, data, title, **kw):
+        im = ax.imshow(np.ma.masked_invalid(data), extent=extent, origin="upper", aspect=aspect, **kw)
+        fig.colorbar(im, ax=ax, shrink=0.85)
+        ax.set_title(title)
+        ax.set_xlabel(xn)
+        ax.set_ylabel(yn)
+
+    show(axes[0, 0], result.u, f"{result.name}: solution u ({len(result.ensemble)} PINNs)", cmap="viridis")
+    res = np.abs(result.residual)
+    show(axes[0, 1], res, "|L u − f|", cmap="magma", norm=_lognorm(res, LogNorm))
+    if result.reference is not None:
+        err = np.abs(result.u - result.reference.u)
+        e = result.errors or {}
+        show(axes[1, 0], err, f"|u − u_ref| (rel L2 {e.get('rel_l2', float('nan')):.2e})", cmap="magma",
+             norm=_lognorm(err, LogNorm))
+    else:
+        axes[1, 0].text(0.5, 0.5, "no reference solution", ha="center", va="center")
+        axes[1, 0].set_axis_off()
+    ax = axes[1, 1]
+    idx = np.arange(len(result.history))
+    for key, label in (("pde_rms", "PDE residual rms"), ("bc_rms", "boundary residual rms"),
+                       ("rel_l2", "rel L2 vs reference")):
+        vals = np.array([float(e.get(key, np.nan)) for e in result.history])
+        if np.isfinite(vals).any():
+            ax.semilogy(idx, vals, "-o", ms=3, label=label)
+    labels = [e["stage"][:2] + ("" if e["stage"] == "zero-shot" else str(e["step"])) for e in result.history]
+    if len(labels) <= 16:
+        ax.set_xticks(idx, labels, fontsize=7)
+    ax.set_xlabel("step (ze = zero-shot, re = refinement, fi = fine-tuning)")
+    ax.set_title("history")
+    ax.grid(True, which="both", alpha=0.3)
+    if ax.lines:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _lognorm(data: np.ndarray, cls):
+    v = data[np.isfinite(data) & (data > 0)]
+    if v.size == 0:
+        return None
+    hi = float(v.max())
+    return cls(vmin=max(float(v.min()), hi * 1e-8), vmax=hi)

@@ -1,0 +1,101 @@
+"""What the solve pipeline accepts as a problem, and what it measures a solution against.
+
+A problem may be given as a spec file path, a validated :class:`~hyperpino.pde.spec.Spec` or a
+built :class:`~hyperpino.pde.problem.Problem`; :func:`as_problem` turns any of them into a Problem.
+:func:`reference_for` gives the yardstick on the spec's evaluation grid: the spec's exact solution
+when it has one (no discretisation error at all), otherwise the cached FEM reference.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from hyperpino.errors import HyperpinoError, OutOfFamilyError
+from hyperpino.pde.problem import Problem, build_problem
+from hyperpino.pde.spec import Spec
+from hyperpino.pde.spec_io import read_spec
+
+SpecLike = str | Path | Spec | Problem
+"""Anything the pipeline takes as a problem: a spec file path, a Spec or a Problem."""
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a spec file (TOML, YAML or JSON); raises :class:`~hyperpino.errors.SpecError`."""
+    return read_spec(path)
+
+
+def as_problem(spec: SpecLike) -> Problem:
+    """A :class:`Problem` from a path, a :class:`Spec` or a Problem (returned as is)."""
+    if isinstance(spec, Problem):
+        return spec
+    if isinstance(spec, Spec):
+        return build_problem(spec)
+    if isinstance(spec, (str, Path)):
+        return build_problem(read_spec(spec))
+    raise HyperpinoError(f"expected a spec file path, a Spec or a Problem, got {type(spec).__name__}")
+
+
+def check_in_family(problem: Problem) -> None:
+    """Raise :class:`OutOfFamilyError` for problems HyPINO cannot take (variable coefficients).
+
+    HyPINO reads the operator as one constant coefficient vector (Bischof et al. 2025, HyPINO,
+    arXiv 2509.05117, §2 of the brief), so a coefficient depending on the coordinates has no input.
+    """
+    if not problem.operator.is_constant:
+        raise OutOfFamilyError(
+            f"{problem.name}: the operator's coefficients depend on the coordinates; HyPINO takes "
+            "constant-coefficient operators only (use `hyperpino reference` or `hyperpino baseline`)")
+
+
+def evaluation_grid(problem: Problem, n: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``x (n,)``, ``y (n,)`` (descending: row 0 is the top edge) and ``mask (n, n)`` of the
+    evaluation grid over the box (``spec.evaluation.grid`` points per axis by default)."""
+    from hyperpino.pde import geometry as geo
+
+    n = problem.spec.evaluation.grid if n is None else int(n)
+    box = tuple(tuple(float(v) for v in side) for side in problem.spec.box)
+    grid = geo.grid_points(n, box, dtype=torch.float64)
+    mask = problem.domain.contains(grid).numpy().astype(bool)
+    return grid[0, :, 0].numpy(), grid[:, 0, 1].numpy(), mask
+
+
+def exact_reference(problem: Problem):
+    """The spec's exact solution on its evaluation grid as a
+    :class:`~hyperpino.pde.reference.ReferenceSolution` (``method = "exact"``)."""
+    from hyperpino.pde.expr_torch import to_torch
+    from hyperpino.pde.reference.solution import ReferenceSolution, spec_json
+
+    if problem.exact is None:
+        raise HyperpinoError(f"{problem.name}: the spec has no exact solution")
+    t0 = time.perf_counter()
+    x, y, mask = evaluation_grid(problem)
+    xx, yy = np.meshgrid(x, y)
+    fn = to_torch(problem.exact, problem.coords)
+    u = fn(torch.from_numpy(xx), torch.from_numpy(yy)).expand(xx.shape).double().numpy().copy()
+    u[~mask] = np.nan
+    nan = float("nan")
+    return ReferenceSolution(problem.name, u, mask, x, y, "exact", nan, nan, 0, 0, 0,
+                             time.perf_counter() - t0, spec_json(problem.spec))
+
+
+def reference_for(problem: Problem):
+    """The reference of ``problem``: exact if the spec has one, else the cached FEM solution
+    (:func:`hyperpino.pde.reference.reference_solution`). None when no solver supports it."""
+    if problem.exact is not None:
+        return exact_reference(problem)
+    from hyperpino.pde.reference import reference_solution
+
+    try:
+        return reference_solution(problem)
+    except HyperpinoError:
+        return None  # e.g. an (x, t) problem on a non-rectangular domain: nothing to compare with
+
+
+def finite(value: float) -> float | None:
+    """``value`` or None for NaN/inf (for JSON)."""
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None

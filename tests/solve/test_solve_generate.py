@@ -1,0 +1,154 @@
+"""Zero-shot generation: API forms, batching, the box map, out-of-family problems, checkpoints."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from solve_cases import SQUARE_EXACT, VARIABLE, write
+
+import hyperpino
+from hyperpino.demo import examples_dir
+from hyperpino.errors import CheckpointError, OutOfFamilyError
+from hyperpino.model import HyPINO
+from hyperpino.model.inputs import problem_inputs
+from hyperpino.pde.check import load_problem
+from hyperpino.solve import PINNEnsemble, generate
+
+
+def test_generate_is_the_model_prediction_in_user_coordinates(tiny):
+    problem = load_problem(examples_dir() / "advection_diffusion.toml")  # box [0, 4] x [0, 1]
+    pinn = tiny.generate(problem)
+    assert isinstance(pinn, PINNEnsemble) and isinstance(pinn, torch.nn.Module) and len(pinn) == 1
+    x = torch.rand(50, 2) * torch.tensor([4.0, 1.0])
+    with torch.no_grad():
+        theta, scale = tiny.predict(problem_inputs(problem, tiny.config.grid))
+        expected = scale[0] * tiny.target(theta, problem.map.to_canonical(x))[0]
+        got = pinn(x)
+    assert got.shape == (50, 1)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_spec_forms_agree(tiny, tmp_path):
+    path = write(tmp_path / "s.toml", SQUARE_EXACT)
+    spec = hyperpino.load_spec(path)
+    x = torch.rand(20, 2) * 2 - 1
+    outs = [tiny.generate(s)(x) for s in (path, str(path), spec, load_problem(path))]
+    for out in outs[1:]:
+        torch.testing.assert_close(out, outs[0])
+
+
+def test_batched_generation_equals_one_by_one(tiny):
+    names = ["poisson_L.toml", "heat.toml", "advection_diffusion.toml", "disk_robin.yaml"]
+    problems = [load_problem(examples_dir() / n) for n in names]
+    batched = generate(tiny, problems)
+    assert isinstance(batched, list) and len(batched) == len(problems)
+    for problem, pinn in zip(problems, batched, strict=True):
+        one = tiny.generate(problem)
+        lo, hi = torch.tensor(problem.map.box).T
+        x = lo + (hi - lo) * torch.rand(40, 2)
+        with torch.no_grad():
+            torch.testing.assert_close(pinn(x), one(x), rtol=1e-4, atol=1e-5)
+    assert generate(tiny, []) == []
+    chunked = generate(tiny, problems, batch_size=3)  # chunks of the batch agree too
+    x = torch.rand(10, 2) * 0.1
+    with torch.no_grad():
+        for a, b in zip(chunked, batched, strict=True):
+            torch.testing.assert_close(a(x), b(x), rtol=1e-4, atol=1e-5)
+
+
+def test_box_map_matches_the_canonical_problem(tiny, tmp_path):
+    """[0, 3] x [1, 2] with a rectangular hole, Dirichlet and Neumann data, vs the same problem
+    written on [-1, 1]² with chain-rule coefficients (s = (2/3, 2)) and mapped data. (The hole's
+    corners are placed so that no pixel is equidistant from two edges: there the nearest boundary
+    piece is a tie that rounding decides.)"""
+    user = write(tmp_path / "user.toml", """
+name = "user"
+box = [[0, 3], [1, 2]]
+[geometry]
+csg = "box - hole"
+[geometry.primitives.box]
+type = "rectangle"
+min = [0, 1]
+max = [3, 2]
+[geometry.primitives.hole]
+type = "rectangle"
+min = [1.2, 1.3]
+max = [1.8, 1.65]
+[operator]
+expr = "-uxx - uyy + 0.5*ux"
+source = "x * y"
+[[bcs]]
+type = "dirichlet"
+on = ["box.left", "box.top", "box.bottom", "hole.*"]
+value = "x + y"
+[[bcs]]
+type = "neumann"
+on = "box.right"
+value = "y"
+""")
+    # x = 1.5 (X + 1), y = (Y + 1)/2 + 1; u_x = (2/3) u_X, u_y = 2 u_Y; ∂u/∂n on x = 3 is (2/3) u_X
+    canon = write(tmp_path / "canon.toml", """
+name = "canon"
+box = [[-1, 1], [-1, 1]]
+[geometry]
+csg = "box - hole"
+[geometry.primitives.box]
+type = "rectangle"
+min = [-1, -1]
+max = [1, 1]
+[geometry.primitives.hole]
+type = "rectangle"
+min = [-0.2, -0.4]
+max = [0.2, 0.3]
+[operator]
+expr = "-(4/9)*uxx - 4*uyy + (1/3)*ux"
+source = "1.5*(x + 1) * ((y + 1)/2 + 1)"
+[[bcs]]
+type = "dirichlet"
+on = ["box.left", "box.top", "box.bottom", "hole.*"]
+value = "1.5*(x + 1) + (y + 1)/2 + 1"
+[[bcs]]
+type = "neumann"
+on = "box.right"
+value = "1.5*((y + 1)/2 + 1)"
+""")
+    pu, pc = load_problem(user), load_problem(canon)
+    iu, ic = problem_inputs(pu, tiny.config.grid), problem_inputs(pc, tiny.config.grid)
+    torch.testing.assert_close(iu.coeffs, ic.coeffs)
+    torch.testing.assert_close(iu.images, ic.images, rtol=1e-5, atol=1e-5)
+    gu, gc = tiny.generate(pu), tiny.generate(pc)
+    x = torch.rand(64, 2) * torch.tensor([3.0, 1.0]) + torch.tensor([0.0, 1.0])
+    with torch.no_grad():
+        torch.testing.assert_close(gu(x), gc(pu.map.to_canonical(x)), rtol=1e-4, atol=1e-4)
+        # one refinement step, forced (early stopping off), sees the same error problem too
+        ru = tiny.refine(pu, gu, iters=1, early_stop=False)
+        rc = tiny.refine(pc, gc, iters=1, early_stop=False)
+        torch.testing.assert_close(ru(x), rc(pu.map.to_canonical(x)), rtol=1e-3, atol=1e-3)
+
+
+def test_variable_coefficients_are_out_of_family(tiny, tmp_path):
+    path = write(tmp_path / "v.toml", VARIABLE)
+    with pytest.raises(OutOfFamilyError, match="constant-coefficient"):
+        tiny.generate(path)
+    with pytest.raises(OutOfFamilyError):
+        hyperpino.solve(path, model=tiny)
+
+
+def test_pretrained_loads_a_checkpoint_and_names_a_missing_one(tiny, tiny_path, tmp_path):
+    model = HyPINO.pretrained(tiny_path)
+    assert not model.training
+    for (k, a), b in zip(tiny.state_dict().items(), model.state_dict().values(), strict=True):
+        assert torch.equal(a, b), k
+    missing = tmp_path / "nope.safetensors"
+    with pytest.raises(CheckpointError, match="nope.safetensors"):
+        HyPINO.pretrained(missing)
+
+
+def test_bundled_checkpoint_or_a_clear_error():
+    from hyperpino.solve.generation import BUNDLED
+
+    if BUNDLED.is_file():
+        assert isinstance(HyPINO.pretrained(), HyPINO)
+    else:
+        with pytest.raises(CheckpointError, match="hypino-small.safetensors"):
+            HyPINO.pretrained()

@@ -1,0 +1,146 @@
+"""Fine-tuning, the whole ``solve`` pipeline, its files, the CLI, the benchmark and the demo."""
+
+from __future__ import annotations
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+import torch
+from solve_cases import SQUARE_EXACT, VARIABLE, write
+
+import hyperpino
+from hyperpino.cli import main
+from hyperpino.solve import finetune_run, load_pinn
+
+
+@pytest.fixture(scope="module")
+def spec_path(tmp_path_factory):
+    return write(tmp_path_factory.mktemp("spec") / "square.toml", SQUARE_EXACT)
+
+
+def test_finetune_lowers_the_loss_and_copies(tiny, spec_path):
+    pinn = tiny.generate(spec_path)
+    before = [p.clone() for p in pinn.parameters()]
+    res = finetune_run(spec_path, pinn, steps=20, eval_every=10)
+    assert res.history[-1]["loss"] < res.history[0]["loss"]
+    assert all(torch.equal(a, b) for a, b in zip(before, pinn.parameters(), strict=True))
+    assert len(res.ensemble) == 1 and res.ensemble.box == pinn.box
+    tuned64 = tiny.finetune(spec_path, tiny.refine(spec_path, pinn, iters=1, early_stop=False), steps=4,
+                            dtype="float64")
+    assert tuned64.weights.dtype == torch.float64 and len(tuned64) == 2
+    assert tuned64(torch.zeros(3, 2, dtype=torch.float64)).shape == (3, 1)
+
+
+def test_solve_returns_everything(tiny, spec_path, tmp_path):
+    seen = []
+    result = hyperpino.solve(spec_path, model=tiny, refine=2, finetune_steps=10, progress=seen.append)
+    n = 32
+    assert result.u.shape == result.residual.shape == result.mask.shape == (n, n)
+    assert np.isnan(result.u[~result.mask]).all() and np.isfinite(result.u[result.mask]).all()
+    stages = [e["stage"] for e in result.history]
+    assert stages[0] == "zero-shot" and stages[-1] == "finetune"
+    assert all("rel_l2" in e and "pde_rms" in e for e in result.history)
+    assert result.errors["rel_l2"] == pytest.approx(result.history[-1]["rel_l2"], rel=1e-4)
+    assert set(result.boundary) == {"bcs[0]"} and result.boundary["bcs[0]"]["type"] == "dirichlet"
+    assert seen and "zero-shot" in seen[0]
+    # the residual map is L u - f of the returned module
+    assert abs(np.sqrt(np.nanmean(result.residual ** 2)) - result.to_dict()["residual_rms"]) < 1e-9
+    files = result.save(tmp_path)
+    with h5py.File(files["hdf5"]) as f:
+        assert f["u"].shape == (n, n) and "reference/u" in f and "error" in f
+        assert list(f["history/stage"].asstr()[()])[0] == "zero-shot"
+        assert json.loads(f.attrs["spec"])["name"] == "square_exact"
+        assert f["pinn/weights"].shape == (len(result.ensemble),)
+    x = torch.rand(20, 2) * 2 - 1
+    with torch.no_grad():
+        torch.testing.assert_close(load_pinn(files["pinn"])(x), result.ensemble(x))
+    assert "square_exact" in result.summary() and "reference    exact solution" in result.summary()
+    json.dumps(result.to_dict())
+    assert callable(hyperpino.solve)  # also after `hyperpino.solve.*` submodules were imported
+
+
+def test_tol_needs_a_reference(tiny, spec_path):
+    with pytest.raises(hyperpino.errors.HyperpinoError, match="reference"):
+        hyperpino.solve(spec_path, model=tiny, tol=1e-2, reference=False)
+
+
+def test_cli_solve_writes_files_and_prints_a_summary(tiny_path, spec_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc = main(["solve", str(spec_path), "--model", str(tiny_path), "--refine", "1", "--finetune", "5",
+               "--out", str(out), "--json", "--quiet"])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert doc["name"] == "square_exact" and doc["errors"]["rel_l2"] > 0
+    assert {p.name for p in out.iterdir()} == {"square_exact.h5", "square_exact.png",
+                                               "square_exact_pinn.safetensors"}
+
+
+def test_cli_solve_without_a_spec_solves_a_bundled_example(tiny_path, tmp_path, capsys):
+    rc = main(["solve", "--model", str(tiny_path), "--refine", "0", "--no-reference", "--no-plot",
+               "--out", str(tmp_path)])
+    assert rc == 0
+    assert (tmp_path / "poisson_L.h5").is_file() and "bundled example" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["solve", "nope.toml"], "no such file"),
+    (["solve", "{spec}", "--model", "{missing}"], "no such checkpoint"),
+    (["solve", "{variable}", "--model", "{model}"], "constant-coefficient"),
+    (["benchmark", "--only", "nonexistent", "--model", "{model}"], "unknown example"),
+])
+def test_cli_user_errors_exit_2_with_one_line(args, message, tiny_path, spec_path, tmp_path, capsys):
+    fill = {"spec": spec_path, "missing": tmp_path / "missing.safetensors", "model": tiny_path,
+            "variable": write(tmp_path / "v.toml", VARIABLE)}
+    rc = main([a.format(**fill) for a in args] + ["--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert err[-1].startswith("error: ") and message in err[-1]
+
+
+def test_cli_finetune_and_tol_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["solve", "x.toml", "--finetune", "10", "--tol", "1e-2"])
+    assert exc.value.code == 2
+
+
+def test_benchmark_quick_on_one_problem(tiny_path, tmp_path, capsys):
+    rc = main(["benchmark", "--quick", "--only", "helmholtz", "--budget", "0.5", "--model", str(tiny_path),
+               "--out", str(tmp_path), "--json", "--quiet"])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (row,) = doc["rows"]
+    assert row["name"] == "helmholtz" and row["reference"] == "exact"
+    assert {"zero_shot", "k1", "k3", "finetuned", "scratch"} <= set(row) and "k10" not in row
+    assert row["scratch"]["time"] >= 0.5
+    md = (tmp_path / "benchmark.md").read_text()
+    assert "| helmholtz |" in md and "--quick" in md
+
+
+def test_demo_writes_hdf5_and_png(tiny, tmp_path):
+    from hyperpino.demo import run_demo
+
+    figures = run_demo(tmp_path, quiet=True, model=tiny, refine=1, finetune=20)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"poisson_L.h5", "poisson_L.png", "domain.png", "inputs.png"} <= names
+    assert figures["rel_l2"] > 0
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_generate_and_refine_on_cuda_match_cpu(tiny, spec_path):
+    import copy
+
+    gpu = copy.deepcopy(tiny).cuda()
+    x = torch.rand(50, 2) * 2 - 1
+    cpu_pinns = generate_refined(tiny, spec_path)
+    gpu_pinns = generate_refined(gpu, spec_path)
+    with torch.no_grad():
+        torch.testing.assert_close(gpu_pinns(x.cuda()).cpu(), cpu_pinns(x), rtol=1e-3, atol=1e-3)
+    result = hyperpino.solve(spec_path, model=gpu, refine=1, finetune_steps=4, device="cuda")
+    assert result.ensemble.weights.is_cuda and np.isfinite(result.u[result.mask]).all()
+
+
+def generate_refined(model, spec):
+    return model.refine(spec, model.generate(spec), iters=2, early_stop=False)
