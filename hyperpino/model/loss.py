@@ -2,10 +2,11 @@
 
 Terms as in Bischof et al. 2025 (HyPINO, arXiv 2509.05117, §3.3 of the brief), each a Huber loss
 (δ = 1) averaged per sample: the PDE residual, supervised derivatives and values (manufactured
-problems only), and the Dirichlet, Neumann and Robin rows. Unlike the reference (a Python loop of
-``autograd.grad`` per sample), the derivatives of all B generated PINNs come from one batched
-``torch.func`` call (:func:`hyperpino.pde.residual.derivatives`), and the targets are in the
-normalised units of :meth:`TrainBatch.normalised`.
+problems only; relative to each label's RMS, see below), and the Dirichlet, Neumann and Robin
+rows. Unlike the reference (a Python loop of ``autograd.grad`` per sample), the derivatives of
+all B generated PINNs come from one batched ``torch.func`` call
+(:func:`hyperpino.pde.residual.derivatives`), and the targets are in the normalised units of
+:meth:`TrainBatch.normalised`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from torch import Tensor
 from hyperpino.model.target import TargetPINN
 from hyperpino.model.train_batch import TrainBatch
 
+RMS_FLOOR = 1e-3
+"""Smallest label RMS (normalised units) that value and derivative errors are divided by."""
+ORDERS = ([0], [1, 2], [3, 4, 5])
+"""Columns of the labels (u, u_x, u_y, u_xx, u_yy, u_xy) by derivative order."""
 TERMS = ("residual", "derivatives", "value", "dirichlet", "neumann", "robin")
 
 
@@ -57,10 +62,19 @@ def hypino_loss(theta: dict[str, Tensor], target: TargetPINN, t: TrainBatch,
     terms = d_in.terms()
     res = (terms * t.inputs.coeffs[:, None, :]).sum(-1) - t.source
     lab = t.labelled.to(terms.dtype)
+    # Supervised values and derivatives are compared relative to each label's RMS over the points:
+    # in normalised units (data scaled to size 1) a high-frequency u* is ~1/ω² small, and absolute
+    # errors of it would leave the value terms negligible next to the residual.
+    # One RMS per derivative order (u; u_x, u_y; u_xx, u_yy, u_xy), so a component that is zero
+    # for this u* (u_yy of a function of x alone) is not divided by ~0.
+    sq = t.labels.pow(2).mean(1, keepdim=True)
+    rms = torch.cat([sq[..., idx].mean(-1, keepdim=True).expand(*sq.shape[:-1], len(idx))
+                     for idx in ORDERS], -1).sqrt().clamp_min(RMS_FLOOR)
+    rel = (terms - t.labels) / rms
     parts = {
         "residual": _huber(res),
-        "derivatives": _huber(terms[..., 1:] - t.labels[..., 1:]) * lab,
-        "value": _huber(terms[..., 0] - t.labels[..., 0]) * lab,
+        "derivatives": _huber(rel[..., 1:]) * lab,
+        "value": _huber(rel[..., 0]) * lab,
     }
     bc = t.a * d_bd.u + t.b * (d_bd.grad * t.direction).sum(-1) - t.g
     dirichlet, neumann = t.b == 0, t.a == 0

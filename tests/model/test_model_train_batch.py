@@ -84,3 +84,25 @@ def test_loss_is_batched_and_reaches_every_parameter(mms_batch):
         la, _ = hypino_loss(ta, model.target, a, LossWeights())
         lb, _ = hypino_loss(tb_, model.target, b, LossWeights())
     torch.testing.assert_close(whole, (la + lb) / 2, rtol=1e-5, atol=1e-6)
+
+
+def test_value_and_derivative_terms_are_relative_to_the_labels(mms_batch):
+    """Scaling the generated u and the labels together (a 20× smaller solution, as for a
+    higher-frequency u* in normalised units) leaves the supervised terms unchanged."""
+    from dataclasses import replace
+
+    from hyperpino.model.loss import RMS_FLOOR
+
+    torch.manual_seed(0)
+    model = HyPINO.from_preset("small", grid=32, embed_dim=8, depths=(1, 1), num_heads=(1, 1), window=4)
+    images, coeffs, t = TrainBatch.from_mms(mms_batch).normalised()
+    with torch.no_grad():
+        theta = model(images, coeffs)
+        _, big = hypino_loss(theta, model.target, t, LossWeights())
+        k = 0.05
+        assert float(t.labels[..., 0].pow(2).mean(1).sqrt()[t.labelled].amin()) * k > RMS_FLOOR
+        small_theta = {n: v * k if n.startswith("out.") else v for n, v in theta.items()}
+        _, small = hypino_loss(small_theta, model.target, replace(t, labels=t.labels * k), LossWeights())
+    assert float(big["value"]) > 1e-3
+    for term in ("value", "derivatives"):
+        torch.testing.assert_close(small[term], big[term], rtol=1e-3, atol=1e-7)
