@@ -51,10 +51,17 @@ def write_checkpoint(
     }
     # safetensors refuses views and shared storage: store contiguous CPU copies.
     data = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
+    save_atomic(path, data, metadata)
+
+
+def save_atomic(path: str | Path, tensors: Mapping[str, Tensor], metadata: dict[str, str]) -> None:
+    """``safetensors.save_file`` to a temporary file renamed onto ``path``: a reader (or a resumed
+    run) sees the old file or the new one, never half of one."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     os.close(fd)
     try:
-        save_file(data, tmp, metadata=metadata)
+        save_file(dict(tensors), tmp, metadata=metadata)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a checkpoint is an ordinary file
         os.replace(tmp, path)
     finally:

@@ -6,17 +6,15 @@ run killed at any moment resumes from the last complete state.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
 from torch import nn
 
 from hyperpino.errors import CheckpointError
+from hyperpino.model.checkpoint import save_atomic
 
 FORMAT = "hyperpino.model.train_state/1"
 
@@ -32,15 +30,7 @@ def save_state(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer, m
             tensors[f"opt.{i}.{name}"] = t.detach().contiguous().cpu()
     header = {"format": FORMAT, "meta": json.dumps(meta, sort_keys=True, default=str),
               "param_groups": json.dumps(osd["param_groups"])}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=header)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a checkpoint is an ordinary file
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_atomic(path, tensors, header)
 
 
 def load_state(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer) -> dict[str, Any]:
