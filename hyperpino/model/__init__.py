@@ -1,31 +1,24 @@
 """The HyPINO hypernetwork (Bischof et al. 2025, arXiv 2509.05117): target PINN, Swin encoder with
-FiLM, attention-pooling decoder with per-tensor heads and θ0, presets and checkpoints.
+FiLM, attention-pooling decoder with per-tensor heads and θ0, presets, checkpoints and training.
 
-Imports :mod:`hyperpino.hypernet`, :mod:`hyperpino.pde` and :mod:`hyperpino.errors`.
+Imports :mod:`hyperpino.hypernet`, :mod:`hyperpino.pde` and :mod:`hyperpino.errors`. Names are
+imported on first use (PEP 562), so ``hyperpino --help`` does not load timm.
 """
 
-from hyperpino.model.checkpoint import read_metadata as read_metadata
-from hyperpino.model.conditioning import ConditionEmbedding as ConditionEmbedding
-from hyperpino.model.conditioning import FiLM as FiLM
-from hyperpino.model.decoder import AttentionPool as AttentionPool
-from hyperpino.model.decoder import Decoder as Decoder
-from hyperpino.model.encoder import Encoder as Encoder
-from hyperpino.model.hypino import HyPINO as HyPINO
-from hyperpino.model.presets import PRESETS as PRESETS
-from hyperpino.model.presets import HyPINOConfig as HyPINOConfig
-from hyperpino.model.stem import Stem as Stem
-from hyperpino.model.target import TargetPINN as TargetPINN
+from hyperpino._lazy import lazy_exports
 
-__all__ = [
-    "PRESETS",
-    "AttentionPool",
-    "ConditionEmbedding",
-    "Decoder",
-    "Encoder",
-    "FiLM",
-    "HyPINO",
-    "HyPINOConfig",
-    "Stem",
-    "TargetPINN",
-    "read_metadata",
-]
+_EXPORTS = {
+    "read_metadata": ("checkpoint", "read_metadata"),
+    "ConditionEmbedding": ("conditioning", "ConditionEmbedding"),
+    "FiLM": ("conditioning", "FiLM"),
+    "AttentionPool": ("decoder", "AttentionPool"),
+    "Decoder": ("decoder", "Decoder"),
+    "Encoder": ("encoder", "Encoder"),
+    "HyPINO": ("hypino", "HyPINO"),
+    "PRESETS": ("presets", "PRESETS"),
+    "HyPINOConfig": ("presets", "HyPINOConfig"),
+    "Stem": ("stem", "Stem"),
+    "TargetPINN": ("target", "TargetPINN"),
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, globals(), _EXPORTS)
