@@ -22,3 +22,14 @@ def test_unknown_benchmark_is_a_user_error(capsys):
 def test_missing_file_is_a_user_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.toml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_building_the_parser_imports_no_heavy_package():
+    """``hyperpino --help`` must start fast: no timm, sympy or scikit-fem before a command runs."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from hyperpino.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('timm', 'sympy', 'skfem') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
