@@ -4,7 +4,8 @@ Measured per preset on the device at hand (``small`` on the CPU; ``small`` and `
 
 - ``model_samples_per_s``: optimizer steps on pre-generated batches (the model alone: hypernetwork
   forward, batched PINN derivatives, loss, backward, AdamW), including the refinement-style share;
-- ``data_samples_per_s``: the manufactured-problem generator alone, in this process;
+- ``data_samples_per_s``: the manufactured-problem generator alone, in this process, after a
+  warm-up batch (the trainer's 512 + 512 points per problem);
 - ``end_to_end_samples_per_s``: the trainer's loop with on-the-fly data from one worker process;
 - on CUDA, ``mfu``: FLOPs of a step (``torch.utils.flop_counter``) × steps/s ÷ the GPU's peak
   bf16 dense rate (``PEAK_TFLOPS``; unknown GPUs report ``null``).
@@ -45,7 +46,7 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def measure(preset: str, *, device: str, batch: int, steps: int) -> dict:
+def measure(preset: str, *, device: str, batch: int, steps: int, quick: bool = False) -> dict:
     from torch.utils.flop_counter import FlopCounterMode
 
     from hyperpino.mms import MMSGenerator
@@ -55,9 +56,13 @@ def measure(preset: str, *, device: str, batch: int, steps: int) -> dict:
         t = _trainer(preset, Path(tmp) / "run", steps=10**6, batch=batch, device=device, workers=0)
         dev = t.device
         gen = MMSGenerator(t.mms_cfg, seed=0)
+        # The first batch compiles the generator's term templates: warm-up, not throughput.
+        batches = [TrainBatch.from_mms(gen.generate(range(batch)))]
+        n_data = 4 if quick else 16
         t0 = time.perf_counter()
-        batches = [TrainBatch.from_mms(gen.generate(range(i * batch, (i + 1) * batch))) for i in range(2)]
-        data_rate = 2 * batch / (time.perf_counter() - t0)
+        for i in range(1, n_data + 1):
+            batches.append(TrainBatch.from_mms(gen.generate(range(i * batch, (i + 1) * batch))))
+        data_rate = n_data * batch / (time.perf_counter() - t0)
 
         def step(b: TrainBatch) -> None:
             loss, _ = t.loss(t.model, b.to(dev))
@@ -75,7 +80,7 @@ def measure(preset: str, *, device: str, batch: int, steps: int) -> dict:
         _sync(dev)
         t0 = time.perf_counter()
         for i in range(steps):
-            step(batches[i % 2])
+            step(batches[i % len(batches)])
         _sync(dev)
         dt = (time.perf_counter() - t0) / steps
         out = {"preset": preset, "device": str(dev), "batch": batch, "parameters": sum(
@@ -106,5 +111,5 @@ def run(quick: bool, out_dir: Path) -> dict:
         plan += [("small", "cuda", 32), ("paper", "cuda", 16)]
     for preset, device, batch in plan:
         print(f"bench train: {preset} on {device}, batch {batch}, {steps} steps", file=sys.stderr, flush=True)
-        results["runs"].append(measure(preset, device=device, batch=batch, steps=steps))
+        results["runs"].append(measure(preset, device=device, batch=batch, steps=steps, quick=quick))
     return results
