@@ -23,6 +23,19 @@ class SpecError(HyperpinoError):
         self.message = message
         super().__init__(f"{path}: {message}" if path else message)
 
+    @classmethod
+    def from_validation(cls, err, where: str) -> SpecError:
+        """The first problem of a pydantic ``ValidationError`` of the settings found at ``where``
+        (a file or table name), located by field path: ``"<where>.<field>: <message>"``."""
+        first = err.errors(include_url=False)[0]
+        msg = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            msg = "unknown key"
+        path = ".".join(str(p) for p in first["loc"] if p != "__root__")
+        if ":" in msg and not path:  # a model-level check names its field itself
+            path, _, msg = msg.partition(": ")
+        return cls(f"{where}.{path}" if path else where, msg)
+
 
 class ExpressionError(SpecError):
     """A mathematical expression from a file that is malformed, unsafe or too large."""

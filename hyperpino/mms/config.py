@@ -122,24 +122,12 @@ class MMSConfig(BaseModel):
         return self
 
 
-def _field_path(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc if p != "__root__") or "config"
-
-
 def config_from_mapping(data: dict, where: str = "config") -> MMSConfig:
     """Validate a mapping into :class:`MMSConfig`; the first problem as a one-line ``SpecError``."""
     try:
         return MMSConfig.model_validate(data)
     except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        msg = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            msg = "unknown key"
-        path = _field_path(first["loc"])
-        if ":" in msg and not first["loc"]:  # a model-level check names its field itself
-            path, _, msg = msg.partition(": ")
-        return_err = SpecError(f"{where}.{path}" if path != "config" else where, msg)
-        raise return_err from None
+        raise SpecError.from_validation(err, where) from None
 
 
 def load_config(path: str | Path | None) -> MMSConfig:

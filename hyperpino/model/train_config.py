@@ -23,14 +23,19 @@ EXAMPLES = ("heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poiss
 """The seven HyPINO benchmarks (``examples/NAME.toml``): the default validation set."""
 
 
+_W = LossWeights()
+
+
 class Weights(BaseModel):
+    """The ``[train.weights]`` table: :class:`LossWeights`, validated (its defaults)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-    residual: float = Field(0.25, ge=0)
-    derivatives: float = Field(0.25, ge=0)
-    value: float = Field(1.0, ge=0)
-    dirichlet: float = Field(10.0, ge=0)
-    neumann: float = Field(1.0, ge=0)
-    robin: float = Field(1.0, ge=0)
+    residual: float = Field(_W.residual, ge=0)
+    derivatives: float = Field(_W.derivatives, ge=0)
+    value: float = Field(_W.value, ge=0)
+    dirichlet: float = Field(_W.dirichlet, ge=0)
+    neumann: float = Field(_W.neumann, ge=0)
+    robin: float = Field(_W.robin, ge=0)
 
     def loss_weights(self) -> LossWeights:
         return LossWeights(**self.model_dump())
@@ -78,13 +83,6 @@ class TrainConfig(BaseModel):
         return self.lr * (lo + (1 - lo) * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
-def _first_error(err: ValidationError, where: str) -> SpecError:
-    first = err.errors(include_url=False)[0]
-    path = ".".join(str(p) for p in first["loc"]) or "train"
-    msg = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-    return SpecError(f"{where}.{path}", msg)
-
-
 def read_train_toml(path: str | Path | None) -> dict[str, Any]:
     """The tables ``train``, ``model`` and ``mms`` of a TOML file (empty dicts when absent)."""
     if path is None:
@@ -111,4 +109,4 @@ def train_config(table: dict[str, Any], where: str = "train", **overrides: Any) 
     try:
         return TrainConfig.model_validate(merged)
     except ValidationError as err:
-        raise _first_error(err, where) from None
+        raise SpecError.from_validation(err, where) from None
