@@ -60,7 +60,7 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
             say(f"\nNOTE: {err}\nNOTE: running an UNTRAINED model of the `small` architecture instead; "
                 "its numbers mean nothing.\n")
             torch.manual_seed(0)
-            model = HyPINO.from_preset("small").eval()
+            model = HyPINO.from_preset("small").train(False)
     g = model.config.grid
     plot_inputs(rasterize_problem(problem, g), out / "inputs.png",
                 title=f"{problem.name}: model inputs on [-1, 1]² ({g}×{g})")

@@ -101,7 +101,7 @@ def fit_task(method: Method, bench: Benchmark, t: int, cfg: TrainConfig, seed: i
         losses.append(method.train_step(t, xb, y[idx], tasks[idx], opt))
         if step % 50 == 0:
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
-    method.eval()
+    method.train(False)
     method.end_task(t, x[tasks == t], y[tasks == t])
     tail = losses[-max(1, len(losses) // 10):]
     return float(np.mean(tail))
@@ -111,7 +111,7 @@ def fit_task(method: Method, bench: Benchmark, t: int, cfg: TrainConfig, seed: i
 def evaluate(method: Method, bench: Benchmark, n_seen: int, chunk: int = 2048) -> np.ndarray:
     """Test accuracy on every task, ``(T,)``, NaN for tasks not seen yet; all seen tasks'
     test sets are scored together (one vmapped call per chunk of samples)."""
-    method.eval()
+    method.train(False)
     x = torch.cat([bench.tasks[i].x_test for i in range(n_seen)])
     y = torch.cat([bench.tasks[i].y_test for i in range(n_seen)])
     tasks = torch.cat([torch.full((len(bench.tasks[i].y_test),), i) for i in range(n_seen)])

@@ -52,7 +52,7 @@ class Validator:
         device = next(model.parameters()).device
         inputs = Inputs.cat([c.inputs for c in self.cases]).to(device)
         was_training = model.training
-        model.eval()
+        model.train(False)
         try:
             theta, scale = model.predict(inputs)
         finally:

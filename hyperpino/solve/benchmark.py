@@ -128,7 +128,7 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
         torch.set_num_threads(int(threads))
     dev = pick_device(device)
     source = BUNDLED if model is None else model
-    model = pretrained(source, device=dev) if isinstance(source, (str, Path)) else source.to(dev).eval()
+    model = pretrained(source, device=dev) if isinstance(source, (str, Path)) else source.to(dev).train(False)
     kmax = 3 if quick else max(KS)
     budget = finetune_budget or (5.0 if quick else 60.0)
     paths = _examples()

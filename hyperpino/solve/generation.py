@@ -39,7 +39,7 @@ def pretrained(path: str | Path | None = None, *, device: str | torch.device = "
         hint = (" (the bundled weights are not in this checkout: train a model with `hyperpino train` "
                 "and copy it there, or pass another checkpoint)") if path == BUNDLED else ""
         raise CheckpointError(f"{path}: no such checkpoint{hint}")
-    return HyPINO.load(path).to(device).eval()
+    return HyPINO.load(path).to(device).train(False)
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
@@ -51,7 +51,7 @@ def predict(model: HyPINO, inputs: Inputs, *, batch_size: int = 64) -> tuple[dic
     """``model.predict`` in eval mode, without gradients, in chunks of ``batch_size`` problems:
     θ ``name -> (B, *shape)`` and ``scale (B,)`` (float32, on the model's device)."""
     was_training = model.training
-    model.eval()
+    model.train(False)
     try:
         parts = []
         for i in range(0, len(inputs), batch_size):

@@ -79,7 +79,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None, refine: i
         model = pretrained(source, device=dev)
     else:
         source = "(in memory)"
-        model = model.to(dev).eval()
+        model = model.to(dev).train(False)
     timings["load model"] = time.perf_counter() - t
     info = {"model": str(source), "preset": model.preset, "grid": model.config.grid, "device": str(dev),
             "refine": refine, "finetune_steps": steps, "tol": tol, "seed": seed, "dtype": dtype}

@@ -18,7 +18,7 @@ def saved(tmp_path_factory, small):
 
 
 def test_round_trip_gives_identical_outputs(small, saved):
-    loaded = HyPINO.load(saved).eval()
+    loaded = HyPINO.load(saved).train(False)
     assert loaded.config == small.config and loaded.preset == "small"
     images, coeffs = random_inputs(2, small.config.grid, seed=3)
     with torch.no_grad():
@@ -99,7 +99,7 @@ def test_pack_half_loads_and_predicts_like_the_original(small, saved, tmp_path):
         assert {f.get_slice(k).get_dtype() for k in f.keys()} == {"F16"}
     meta = read_metadata(dst)
     assert meta["provenance"]["card"] == "x" and meta["provenance"]["run"] == "unit-test"
-    loaded = HyPINO.load(dst).eval()
+    loaded = HyPINO.load(dst).train(False)
     assert all(p.dtype == torch.float32 for p in loaded.parameters())
     images, coeffs = random_inputs(2, small.config.grid, seed=4)
     with torch.no_grad():

@@ -25,7 +25,7 @@ def _one_thread():
 @pytest.fixture(scope="session")
 def tiny() -> HyPINO:
     torch.manual_seed(0)
-    return HyPINO.from_preset("small", **TINY).eval()
+    return HyPINO.from_preset("small", **TINY).train(False)
 
 
 @pytest.fixture(scope="session")
