@@ -26,6 +26,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         import torch.distributed as dist
 
         backend = "nccl" if args.device != "cpu" and torch.cuda.is_available() else "gloo"
+        if backend == "nccl":  # before the group: NCCL binds each rank to the current device
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
         dist.init_process_group(backend)
     try:
         trainer = Trainer(cfg, args.out, model_overrides=tables["model"], mms_overrides=tables["mms"],

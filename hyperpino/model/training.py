@@ -34,19 +34,15 @@ from hyperpino.model.train_batch import TrainBatch
 from hyperpino.model.train_config import TrainConfig
 from hyperpino.model.train_data import StepBatches, step_loader
 from hyperpino.model.train_state import load_state, save_state
+from hyperpino.pde.trainer import pick_device
 
-# Settings that may change between a run and its resumption (they do not change what is computed).
+# Settings that may change between a run and its resumption. All but `steps` leave what is computed
+# unchanged; a new `steps` stretches the cosine schedule from the current step on (docs/training.md).
 _RESUMABLE = {"steps", "validate_every", "checkpoint_every", "workers"}
 
 
 class TrainingDiverged(HyperpinoError):
     """The loss or the gradient became NaN/Inf; the message names the last good state."""
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def _hardware(device: torch.device) -> str:
@@ -112,7 +108,8 @@ class Trainer:
             raise CheckpointError(f"{path}: started with {meta['world_size']} processes, now {self.world}")
         self.step, self.best, self.wall = meta["step"], meta["best"], meta["wall_time"]
         self.last_saved = self.step
-        _truncate_log(self.out / "log.jsonl", self.step)
+        if self.rank == 0:
+            _truncate_log(self.out / "log.jsonl", self.step)
         return True
 
     def _checkpoint(self) -> None:
@@ -134,7 +131,12 @@ class Trainer:
         if k:
             first, rest = batch.split(k)
             with torch.no_grad():
-                theta, scale = model.predict(first.inputs)
+                # The answer refinement would see: inference mode (no stochastic depth).
+                model.train(False)
+                try:
+                    theta, scale = model.predict(first.inputs)
+                finally:
+                    model.train(True)
                 theta = {n: v.float() for n, v in theta.items()}
 
                 def derivs(points, order):
@@ -194,6 +196,9 @@ class Trainer:
                 step, batch = next(data)
                 assert step == self.step, (step, self.step)
                 t_data = time.perf_counter() - t0
+                # Random draws of a step (stochastic depth) depend on (seed, step, rank) only, so a
+                # resumed run draws what an uninterrupted one would.
+                torch.manual_seed((cfg.seed * 1_000_003 + self.step) * 4099 + self.rank)
                 lr = cfg.lr_at(self.step)
                 for group in self.opt.param_groups:
                     group["lr"] = lr
@@ -249,8 +254,14 @@ def _truncate_log(path: Path, step: int) -> None:
     """Drop log lines past ``step`` (written after the state being resumed was saved)."""
     if not path.exists():
         return
-    keep = [line for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and json.loads(line).get("step", 0) <= step]
+    keep = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:  # the line a kill cut short
+            continue
+        if entry.get("step", 0) <= step:
+            keep.append(line)
     tmp = path.with_suffix(".tmp")
     tmp.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
     os.replace(tmp, path)

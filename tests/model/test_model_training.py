@@ -34,6 +34,7 @@ grid = 32
 embed_dim = 8
 depths = [1, 1]
 num_heads = [1, 1]
+drop_path = 0.2  # random per step: resume must reproduce the draws
 [mms]
 n_holes = [0, 2]
 """
@@ -60,6 +61,8 @@ def test_resume_continues_exactly(tmp_path):
     first = _trainer(tmp_path, "parts")
     first.run(max_steps=2)
     assert first.step == 2
+    with open(tmp_path / "parts" / "log.jsonl", "a") as f:
+        f.write('{"step": 3, "lo')  # a kill in the middle of writing a log line
     second = _trainer(tmp_path, "parts")  # a new process would do exactly this
     second.run()
     assert second.step == 4
