@@ -22,10 +22,11 @@ from pathlib import Path
 import torch
 
 from hyperpino.errors import HyperpinoError
-from hyperpino.pde.trainer import GridEvaluator, TrainConfig, pick_device, train_pinn
+from hyperpino.pde.trainer import TrainConfig, pick_device, train_pinn
 from hyperpino.solve.ensemble import PINNEnsemble
 from hyperpino.solve.finetune import finetune_run
 from hyperpino.solve.generation import BUNDLED, generate, pretrained
+from hyperpino.solve.pipeline import reference_evaluator
 from hyperpino.solve.problems import reference_for
 from hyperpino.solve.refinement import refine_many
 
@@ -62,16 +63,13 @@ def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int
     ref = reference_for(problem)
     if ref is None:
         raise HyperpinoError("no reference solution available")
-    ev = GridEvaluator(problem, ref.x, ref.y, ref.u, ref.mask, device, torch.float32)
     row: dict = {"name": problem.name, "reference": "exact" if ref.method == "exact" else ref.method}
 
     t = time.perf_counter()
     ens = generate(model, problem)
     t_gen = time.perf_counter() - t
 
-    def evaluate(i, theta, weights):
-        return ev(PINNEnsemble.from_theta(theta, weights, problem.map.box).canonical)
-
+    evaluate = reference_evaluator(problem, ref, device, model.target.config)
     (refined,) = refine_many(model, [problem], [ens], kmax, evaluate=evaluate, seed=seed)
     hist = refined.history
     for e in hist:

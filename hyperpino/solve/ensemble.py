@@ -89,11 +89,12 @@ class PINNEnsemble(nn.Module):
     # ----------------------------------------------------------------------------- construction
     @classmethod
     def from_theta(cls, theta: Mapping[str, Tensor], weights: Tensor, box: Box,
-                   config: PINNConfig | None = None) -> PINNEnsemble:
-        """From stacked member parameters ``name -> (K, *shape)`` and ``weights (K,)``."""
+                   config: PINNConfig) -> PINNEnsemble:
+        """From stacked member parameters ``name -> (K, *shape)`` of the PINN ``config`` and
+        ``weights (K,)``."""
         from hyperpino.model.target import TargetPINN
 
-        target = TargetPINN(config or PINNConfig())
+        target = TargetPINN(config)
         members = target.to_modules({k: v.detach() for k, v in theta.items()})
         ref = next(iter(theta.values()))
         members = [m.to(device=ref.device, dtype=ref.dtype) for m in members]

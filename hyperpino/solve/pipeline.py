@@ -30,6 +30,7 @@ from hyperpino.solve.result import SolveResult
 
 if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO
+    from hyperpino.pde.pinn import PINNConfig
 
 DEFAULT_REFINE = 3
 """Refinement steps when neither the call nor the spec's ``[run]`` table says (the reference
@@ -89,7 +90,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None, refine: i
     timings["reference"] = time.perf_counter() - t
     if tol is not None and ref is None:
         raise HyperpinoError(f"{problem.name}: --tol needs a reference solution, and none is available")
-    evaluate = _evaluator(problem, ref, model_device(model))
+    evaluate = reference_evaluator(problem, ref, model_device(model), model.target.config)
 
     t = time.perf_counter()
     ens = generate(model, problem)
@@ -150,14 +151,15 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None, refine: i
                        info, stopped)
 
 
-def _evaluator(problem: Problem, ref, device):
-    """``evaluate(i, θ (K, …), weights (K,))`` -> metrics against ``ref`` (None without a reference)."""
+def reference_evaluator(problem: Problem, ref, device, config: PINNConfig):
+    """``evaluate(i, θ (K, …), weights (K,))`` -> metrics against ``ref`` of the ensemble of PINNs
+    ``config`` (None without a reference)."""
     if ref is None:
         return None
     ev = GridEvaluator(problem, ref.x, ref.y, ref.u, ref.mask, device, torch.float32)
 
     def evaluate(i: int, theta: dict, weights: torch.Tensor) -> dict:
-        ens = PINNEnsemble.from_theta(theta, weights, problem.map.box)
+        ens = PINNEnsemble.from_theta(theta, weights, problem.map.box, config)
         return ev(ens.canonical)
 
     return evaluate

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from solve_cases import TINY
 
 from hyperpino.model import HyPINO
-
-TINY = {"embed_dim": 8, "depths": (1, 1), "num_heads": (1, 1), "grid": 32, "coef_embed": 16,
-        "stats_embed": 8, "head_hidden_max": 64}
 
 
 @pytest.fixture(autouse=True, scope="package")

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+TINY = {"embed_dim": 8, "depths": (1, 1), "num_heads": (1, 1), "grid": 32, "coef_embed": 16,
+        "stats_embed": 8, "head_hidden_max": 64}
+"""Architecture overrides of the tiny HyPINO the solve tests use (random weights)."""
 
 def write(path, text: str):
     path.write_text(text)

@@ -30,7 +30,8 @@ def test_ensemble_is_the_weighted_sum_of_its_members(ensemble):
 def test_derivatives_follow_the_chain_rule(ensemble):
     x = (torch.rand(16, 2) * torch.tensor([4.0, 1.0])).double()
     theta, weights = ensemble.theta()
-    ens = PINNEnsemble.from_theta({k: v.double() for k, v in theta.items()}, weights.double(), ensemble.box)
+    ens = PINNEnsemble.from_theta({k: v.double() for k, v in theta.items()}, weights.double(), ensemble.box,
+                                   ensemble.config)
     d = ens.derivatives(x, order=2, canonical=False)
     xg = x.clone().requires_grad_()
     u = ens(xg)[:, 0]

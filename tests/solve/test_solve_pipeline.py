@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from solve_cases import SQUARE_EXACT, VARIABLE, write
+from solve_cases import SQUARE_EXACT, TINY, VARIABLE, write
 
 import hyperpino
 from hyperpino.cli import main
@@ -59,6 +59,17 @@ def test_solve_returns_everything(tiny, spec_path, tmp_path):
     assert "square_exact" in result.summary() and "reference    exact solution" in result.summary()
     json.dumps(result.to_dict())
     assert callable(hyperpino.solve)  # also after `hyperpino.solve.*` submodules were imported
+
+
+def test_solve_with_a_non_default_target_pinn(spec_path):
+    """Refinement and its error tracking build members of the model's own PINN size."""
+    from hyperpino.model import HyPINO
+    from hyperpino.pde.pinn import PINNConfig
+
+    torch.manual_seed(0)
+    model = HyPINO.from_preset("small", **TINY, pinn=PINNConfig(width=16)).train(False)
+    result = hyperpino.solve(spec_path, model=model, refine=1)
+    assert result.ensemble.config.width == 16 and "rel_l2" in result.history[-1]
 
 
 def test_tol_needs_a_reference(tiny, spec_path):
