@@ -90,13 +90,15 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def read_tensors(path: str | Path, expected: Mapping[str, tuple[int, ...]]) -> dict[str, Tensor]:
-    """The file's tensors, after checking that their names and shapes are exactly ``expected``."""
+def read_tensors(path: str | Path, expected: Mapping[str, tuple[int, ...]], *,
+                 what: str = "the model") -> dict[str, Tensor]:
+    """The file's tensors, after checking that their names and shapes are exactly ``expected``
+    (``what`` they should fit names it in the error)."""
     with safe_open(str(path), framework="pt", device="cpu") as f:
         found = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
     problems = describe_mismatch(expected, found)
     if problems:
-        raise CheckpointError(f"{path}: does not fit the model: {problems}")
+        raise CheckpointError(f"{path}: does not fit {what}: {problems}")
     return load_file(str(path), device="cpu")
 
 

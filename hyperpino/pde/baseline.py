@@ -65,7 +65,7 @@ def run_baseline(problem: Problem, *, budget: float = 600.0, tol: float | None =
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     doc = {"config": asdict(cfg), "summary": summary, "history": res.history}
-    _atomic_write(out / "baseline.json", json.dumps(doc, indent=1, default=float))
+    atomic_write_text(out / "baseline.json", json.dumps(doc, indent=1, default=float))
     _plot(res.history, out / "baseline.png", problem.name, tol)
     if not quiet:
         print(f"stopped: {res.stopped} after {res.train_time:.1f} s; final rel_l2 "
@@ -74,10 +74,14 @@ def run_baseline(problem: Problem, *, budget: float = 600.0, tol: float | None =
     return {"history": res.history, "summary": summary, "model": res.model}
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed into place (removed on failure)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _plot(history: list[dict], path: Path, name: str, tol: float | None) -> None:

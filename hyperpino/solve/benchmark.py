@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,12 +21,13 @@ from pathlib import Path
 import torch
 
 from hyperpino.errors import HyperpinoError
+from hyperpino.pde.baseline import atomic_write_text
 from hyperpino.pde.trainer import TrainConfig, pick_device, train_pinn
 from hyperpino.solve.ensemble import PINNEnsemble
 from hyperpino.solve.finetune import finetune_run
 from hyperpino.solve.generation import BUNDLED, generate, pretrained
 from hyperpino.solve.pipeline import reference_evaluator
-from hyperpino.solve.problems import reference_for
+from hyperpino.solve.problems import check_in_family, reference_for
 from hyperpino.solve.refinement import refine_many
 
 HYPINO_BENCHMARKS = ("heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poisson_L", "wave")
@@ -118,7 +118,6 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
                   progress: Callable[[str], None] | None = None) -> dict:
     """Run the table; writes ``benchmark.md`` and ``benchmark.json`` to ``out_dir``; returns the
     JSON document with the markdown under ``"markdown"``."""
-    from hyperpino.errors import OutOfFamilyError
     from hyperpino.pde.check import load_problem
 
     say = progress or (lambda s: None)
@@ -149,8 +148,7 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
         say(f"[{i}/{len(paths)}] {path.name} ({time.perf_counter() - t0:.0f} s elapsed)")
         try:
             problem = load_problem(path)
-            if not problem.operator.is_constant:
-                raise OutOfFamilyError("variable coefficients (outside HyPINO's family)")
+            check_in_family(problem)
             rows.append(bench_problem(model, problem, kmax=kmax, budget=budget, device=dev, seed=seed,
                                       eval_every=50 if quick else 100, say=say))
         except HyperpinoError as err:
@@ -164,9 +162,9 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
     doc["markdown"] = markdown(doc)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _atomic(out / "benchmark.json", json.dumps({k: v for k, v in doc.items() if k != "markdown"}, indent=1,
-                                               default=_json_default))
-    _atomic(out / "benchmark.md", doc["markdown"] + "\n")
+    body = {k: v for k, v in doc.items() if k != "markdown"}
+    atomic_write_text(out / "benchmark.json", json.dumps(body, indent=1, default=_json_default))
+    atomic_write_text(out / "benchmark.md", doc["markdown"] + "\n")
     say(f"wrote {out / 'benchmark.md'} and {out / 'benchmark.json'}")
     return doc
 
@@ -216,9 +214,3 @@ def _t(v) -> str:
 
 def _json_default(v):
     return float(v) if hasattr(v, "__float__") else str(v)
-
-
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
 
 from hyperpino.errors import CheckpointError
+from hyperpino.model.checkpoint import package_version, read_tensors, save_atomic
 from hyperpino.pde.pinn import PINNConfig
 from hyperpino.solve.ensemble import PINNEnsemble
 
@@ -30,8 +28,6 @@ FORMAT = "hyperpino.solve.PINNEnsemble/1"
 def save_pinn(ens: PINNEnsemble, path: str | Path, *, name: str = "", spec_json: str = "",
               extra: dict[str, Any] | None = None) -> Path:
     """Write ``ens`` to ``path`` (``.safetensors``); returns the path."""
-    from hyperpino.model.checkpoint import package_version
-
     path = Path(path)
     theta, weights = ens.theta()
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in theta.items()}
@@ -48,15 +44,7 @@ def save_pinn(ens: PINNEnsemble, path: str | Path, *, name: str = "", spec_json:
         "hyperpino_version": package_version(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=meta)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_atomic(path, tensors, meta)
     return path
 
 
@@ -83,7 +71,6 @@ def read_pinn_metadata(path: str | Path) -> dict[str, Any]:
 
 def load_pinn(path: str | Path, *, device: str | torch.device = "cpu") -> PINNEnsemble:
     """The ensemble saved at ``path`` as a :class:`PINNEnsemble` (user coordinates in, u out)."""
-    from hyperpino.model.checkpoint import describe_mismatch
     from hyperpino.model.target import TargetPINN
 
     meta = read_pinn_metadata(path)
@@ -91,11 +78,7 @@ def load_pinn(path: str | Path, *, device: str | torch.device = "cpu") -> PINNEn
     spec = TargetPINN(meta["pinn_config"]).spec
     expected = {name: (k, *shape) for name, shape in spec.shapes.items()}
     expected["weights"] = (k,)
-    with safe_open(str(path), framework="pt", device="cpu") as f:
-        found = {key: tuple(f.get_slice(key).get_shape()) for key in f.keys()}
-    problems = describe_mismatch(expected, found)
-    if problems:
-        raise CheckpointError(f"{path}: does not fit a {k}-member ensemble: {problems}")
-    tensors = load_file(str(path), device=str(device))
+    stored = read_tensors(path, expected, what=f"a {k}-member ensemble")
+    tensors = {name: v.to(device) for name, v in stored.items()}
     weights = tensors.pop("weights")
     return PINNEnsemble.from_theta(tensors, weights, meta["box"], meta["pinn_config"])

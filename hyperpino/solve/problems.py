@@ -8,7 +8,6 @@ when it has one (no discretisation error at all), otherwise the cached FEM refer
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -94,8 +93,3 @@ def reference_for(problem: Problem):
         return reference_solution(problem)
     except HyperpinoError:
         return None  # e.g. an (x, t) problem on a non-rectangular domain: nothing to compare with
-
-
-def finite(value: float) -> float | None:
-    """``value`` or None for NaN/inf (for JSON)."""
-    return value if isinstance(value, (int, float)) and math.isfinite(value) else None

@@ -29,6 +29,7 @@ from hyperpino.pde import geometry as geo
 from hyperpino.pde.discretize import sample_problem
 from hyperpino.pde.problem import Problem
 from hyperpino.pde.residual import Derivatives, operator_residual, robin_residual
+from hyperpino.pde.trainer import TrainConfig
 from hyperpino.solve.ensemble import PINNEnsemble
 from hyperpino.solve.generation import inputs_of, model_device, predict
 from hyperpino.solve.problems import SpecLike, as_problem
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO
     from hyperpino.model.target import TargetPINN
 
-W_BC = 10.0
+W_BC = TrainConfig.w_bc
 """Weight of the boundary term in the physics loss (the PINN trainer's default ``w_bc``)."""
 
 Evaluate = Callable[[int, dict[str, Tensor], Tensor], dict]
