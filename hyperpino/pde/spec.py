@@ -132,7 +132,9 @@ class EvaluationSpec(_Model):
 
 
 class RunSpec(_Model):
-    refine: int = Field(default=0, ge=0, le=100)
+    refine: int = Field(default=3, ge=0, le=100)
+    """HyPINO refinement steps (the reference notebook finds 3–10 enough; `hyperpino solve` stops
+    early when a step stops helping)."""
     finetune_steps: int = Field(default=0, ge=0, le=10_000_000)
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"

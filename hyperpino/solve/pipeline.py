@@ -32,10 +32,6 @@ if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO
     from hyperpino.pde.pinn import PINNConfig
 
-DEFAULT_REFINE = 3
-"""Refinement steps when neither the call nor the spec's ``[run]`` table says (the reference
-notebook finds 3–10 enough; early stopping ends sooner when a step stops helping)."""
-
 TOL_MAX_STEPS = 20_000
 """Fine-tuning steps allowed when fine-tuning to a tolerance without a step count."""
 
@@ -51,7 +47,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None, refine: i
     longer drops); ``finetune_steps``: optimiser steps of fine-tuning; ``tol``: fine-tune until the
     relative L2 error against the reference is at most ``tol`` (at most ``finetune_steps`` or
     :data:`TOL_MAX_STEPS` steps). ``refine``, ``finetune_steps``, ``seed``, ``device`` and ``dtype``
-    (of fine-tuning) default to the spec's ``[run]`` table (``refine``: :data:`DEFAULT_REFINE` if
+    (of fine-tuning) default to the spec's ``[run]`` table (``refine``: 3 if
     the spec does not set it). ``reference``: True (exact solution or
     cached FEM), False, or a ``ReferenceSolution``. ``progress`` receives one line per step.
     """
@@ -60,7 +56,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None, refine: i
     check_in_family(problem)
     run = problem.spec.run
     if refine is None:
-        refine = run.refine if "refine" in run.model_fields_set else DEFAULT_REFINE
+        refine = run.refine
     refine = int(refine)
     steps = run.finetune_steps if finetune_steps is None else int(finetune_steps)
     seed = run.seed if seed is None else int(seed)

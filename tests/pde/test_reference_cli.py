@@ -1,5 +1,6 @@
 """`hyperpino reference`: HDF5 output, cache, every bundled example, bad input."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import h5py
@@ -39,6 +40,9 @@ def test_cache_hit_and_key():
     b = reference_solution(problem, 0.05)
     assert np.array_equal(a.u, b.u, equal_nan=True) and a.solve_time == b.solve_time
     assert cache_key(problem, 0.05, 224) != cache_key(problem, 0.025, 224)
+    # How HyPINO runs ([run]) is not part of the problem: the same reference serves every setting.
+    rerun = problem.spec.model_copy(update={"run": problem.spec.run.model_copy(update={"refine": 7})})
+    assert cache_key(replace(problem, spec=rerun), 0.05, 224) == cache_key(problem, 0.05, 224)
 
 
 def test_bad_input_exits_2(tmp_path, capsys):

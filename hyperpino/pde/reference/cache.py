@@ -9,12 +9,13 @@ is solved again and replaced.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.pde.problem import Problem
-from hyperpino.pde.reference.solution import SOLVER_VERSION, ReferenceSolution, spec_json
+from hyperpino.pde.reference.solution import SOLVER_VERSION, ReferenceSolution
 from hyperpino.pde.reference.solve import default_h, solve_reference
 
 
@@ -25,8 +26,10 @@ def cache_dir() -> Path:
 
 
 def cache_key(problem: Problem, h: float, n: int) -> str:
-    """Hex digest of the spec's canonical JSON, ``h``, ``n`` and :data:`SOLVER_VERSION`."""
-    text = f"{spec_json(problem.spec)}|h={float(h)!r}|n={int(n)}|v={SOLVER_VERSION}"
+    """Hex digest of the spec's canonical JSON without its ``run`` options (they change how HyPINO
+    runs, not the solution), ``h``, ``n`` and :data:`SOLVER_VERSION`."""
+    content = json.dumps(problem.spec.model_dump(mode="json", exclude={"run"}), sort_keys=True)
+    text = f"{content}|h={float(h)!r}|n={int(n)}|v={SOLVER_VERSION}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
