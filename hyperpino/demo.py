@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from hyperpino.errors import CheckpointError, HyperpinoError
+from hyperpino.errors import HyperpinoError
 
 EXAMPLE = "poisson_L.toml"
 
@@ -36,7 +36,8 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
     sets torch's CPU threads (the small networks run fastest on one; more fight over shared cores).
     Returns a few figures.
     """
-    from hyperpino.model.hypino import HyPINO
+    from hyperpino.model.checkpoint import read_metadata
+    from hyperpino.model.hypino import BUNDLED, HyPINO
     from hyperpino.pde.check import load_problem, plot, summary
     from hyperpino.pde.discretize import rasterize_problem
     from hyperpino.pde.plot_inputs import plot_inputs
@@ -51,22 +52,20 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
     problem = load_problem(examples_dir() / EXAMPLE)
     say(summary(problem))
     plot(problem, out / "domain.png")
-    trained, given = True, model
-    if model is None:
-        try:
-            model = HyPINO.pretrained()
-        except CheckpointError as err:
-            trained = False
-            say(f"\nNOTE: {err}\nNOTE: running an UNTRAINED model of the `small` architecture instead; "
-                "its numbers mean nothing.\n")
-            torch.manual_seed(0)
-            model = HyPINO.from_preset("small").train(False)
-    g = model.config.grid
+    trained = True
+    if model is None and BUNDLED.is_file():
+        model = BUNDLED  # solve() loads it and names the file in its summary
+    elif model is None:
+        trained = False
+        say(f"\nNOTE: {BUNDLED}: no such checkpoint\nNOTE: running an UNTRAINED model of the `small` "
+            "architecture instead; its numbers mean nothing.\n")
+        torch.manual_seed(0)
+        model = HyPINO.from_preset("small").train(False)
+    # The grid from the checkpoint's header, without loading its weights twice.
+    g = read_metadata(model)["config"]["grid"] if isinstance(model, Path) else model.config.grid
     plot_inputs(rasterize_problem(problem, g), out / "inputs.png",
                 title=f"{problem.name}: model inputs on [-1, 1]² ({g}×{g})")
-    # The bundled model goes by its path, so the summary names it.
-    bundled = given is None and trained
-    result = solve(problem, model=None if bundled else model, refine=refine, finetune_steps=finetune,
+    result = solve(problem, model=model, refine=refine, finetune_steps=finetune,
                    progress=None if quiet else print)
     result.save(out)
     say("")

@@ -31,6 +31,9 @@ from hyperpino.model.target import TargetPINN
 from hyperpino.pde.discretize import CHANNELS
 from hyperpino.pde.terms import N_TERMS
 
+BUNDLED = Path(__file__).resolve().parent / "weights" / "hypino-small.safetensors"
+"""The bundled pretrained checkpoint (``small`` preset), shipped inside the package."""
+
 
 class HyPINO(nn.Module):
     """``forward(images (B, 10, G, G), coeffs (B, 6)) -> θ: name -> (B, *shape)``.
@@ -133,17 +136,21 @@ class HyPINO(nn.Module):
         model.load_weights(path)
         return model
 
+    @classmethod
+    def pretrained(cls, path: str | Path | None = None, *, device: str | torch.device = "cpu") -> HyPINO:
+        """The bundled pretrained model (:data:`BUNDLED`, see ``MODEL_CARD.md``), or the checkpoint
+        at ``path``, in inference mode on ``device``. Nothing is downloaded; a missing file raises
+        :class:`CheckpointError` naming the path."""
+        path = BUNDLED if path is None else Path(path)
+        if not path.is_file():
+            hint = (" (the bundled weights are not in this checkout: train a model with `hyperpino train` "
+                    "and copy it there, or pass another checkpoint)") if path == BUNDLED else ""
+            raise CheckpointError(f"{path}: no such checkpoint{hint}")
+        return cls.load(path).to(device).train(False)
+
     # --------------------------------------------------------------------------- solve pipeline
     # Thin wrappers: the pipeline lives in hyperpino.solve (imported here lazily, since it imports
     # this module).
-    @classmethod
-    def pretrained(cls, path: str | Path | None = None, *, device: str | torch.device = "cpu") -> HyPINO:
-        """The bundled pretrained model (``hyperpino/model/weights/hypino-small.safetensors``), or
-        the checkpoint at ``path``; eval mode. Raises :class:`CheckpointError` if the file is missing."""
-        from hyperpino.solve.generation import pretrained
-
-        return pretrained(path, device=device)
-
     def generate(self, specs: Any, **options: Any) -> Any:
         """Zero-shot PINN(s) of a spec (path, Spec or Problem) or a list of them, in one batched
         pass: modules mapping user points ``(N, 2)`` to ``(N, 1)``. See :func:`hyperpino.solve.generate`."""

@@ -21,11 +21,12 @@ from pathlib import Path
 import torch
 
 from hyperpino.errors import HyperpinoError
+from hyperpino.model.hypino import BUNDLED, HyPINO
 from hyperpino.pde.baseline import atomic_write_text
 from hyperpino.pde.trainer import TrainConfig, pick_device, train_pinn
 from hyperpino.solve.ensemble import PINNEnsemble
 from hyperpino.solve.finetune import finetune_run
-from hyperpino.solve.generation import BUNDLED, generate, pretrained
+from hyperpino.solve.generation import generate
 from hyperpino.solve.pipeline import reference_evaluator
 from hyperpino.solve.problems import check_in_family, reference_for
 from hyperpino.solve.refinement import refine_many
@@ -125,7 +126,10 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
         torch.set_num_threads(int(threads))
     dev = pick_device(device)
     source = BUNDLED if model is None else model
-    model = pretrained(source, device=dev) if isinstance(source, (str, Path)) else source.to(dev).train(False)
+    if isinstance(source, (str, Path)):
+        model = HyPINO.pretrained(source, device=dev)
+    else:
+        model = source.to(dev).train(False)
     kmax = 3 if quick else max(KS)
     budget = finetune_budget or (5.0 if quick else 60.0)
     paths = _examples()

@@ -8,13 +8,12 @@ al. 2025, HyPINO, arXiv 2509.05117: one hypernetwork pass per PDE); each becomes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
-from hyperpino.errors import CheckpointError
+from hyperpino.model.hypino import BUNDLED as BUNDLED
 from hyperpino.model.inputs import Inputs, problem_inputs
 from hyperpino.pde.problem import Problem
 from hyperpino.solve.ensemble import PINNEnsemble
@@ -22,25 +21,6 @@ from hyperpino.solve.problems import SpecLike, as_problem, check_in_family
 
 if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO
-
-BUNDLED = Path(__file__).resolve().parents[1] / "model" / "weights" / "hypino-small.safetensors"
-"""The bundled pretrained checkpoint (``small`` preset), shipped inside the package."""
-
-
-def pretrained(path: str | Path | None = None, *, device: str | torch.device = "cpu") -> HyPINO:
-    """The bundled pretrained model (or the checkpoint at ``path``), in eval mode on ``device``.
-
-    Nothing is downloaded; a missing file raises :class:`CheckpointError` naming the path.
-    """
-    from hyperpino.model.hypino import HyPINO
-
-    path = BUNDLED if path is None else Path(path)
-    if not path.is_file():
-        hint = (" (the bundled weights are not in this checkout: train a model with `hyperpino train` "
-                "and copy it there, or pass another checkpoint)") if path == BUNDLED else ""
-        raise CheckpointError(f"{path}: no such checkpoint{hint}")
-    return HyPINO.load(path).to(device).train(False)
-
 
 def model_device(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device

@@ -18,18 +18,18 @@ import numpy as np
 import torch
 
 from hyperpino.errors import HyperpinoError
+from hyperpino.model.hypino import BUNDLED, HyPINO
 from hyperpino.pde.problem import Problem
 from hyperpino.pde.residual import operator_residual
 from hyperpino.pde.trainer import GridEvaluator, pick_device
 from hyperpino.solve.ensemble import PINNEnsemble
 from hyperpino.solve.finetune import finetune_config, finetune_run
-from hyperpino.solve.generation import BUNDLED, generate, model_device, pretrained
+from hyperpino.solve.generation import generate, model_device
 from hyperpino.solve.problems import SpecLike, as_problem, check_in_family, evaluation_grid, reference_for
 from hyperpino.solve.refinement import diagnose, refine_many
 from hyperpino.solve.result import SolveResult
 
 if TYPE_CHECKING:
-    from hyperpino.model.hypino import HyPINO
     from hyperpino.pde.pinn import PINNConfig
 
 TOL_MAX_STEPS = 20_000
@@ -73,7 +73,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None, refine: i
     t = time.perf_counter()
     if model is None or isinstance(model, (str, Path)):
         source = BUNDLED if model is None else Path(model)
-        model = pretrained(source, device=dev)
+        model = HyPINO.pretrained(source, device=dev)
     else:
         source = "(in memory)"
         model = model.to(dev).train(False)

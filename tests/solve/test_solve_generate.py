@@ -149,7 +149,7 @@ def test_bundled_checkpoint_is_shipped_small_and_documented():
     from safetensors import safe_open
 
     from hyperpino.model import read_metadata
-    from hyperpino.solve.generation import BUNDLED
+    from hyperpino.model.hypino import BUNDLED
 
     assert BUNDLED.is_file() and BUNDLED.stat().st_size <= 25 * 2**20
     with safe_open(str(BUNDLED), framework="pt") as f:
