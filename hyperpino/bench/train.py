@@ -13,6 +13,7 @@ Measured per preset on the device at hand (``small`` on the CPU; ``small`` and `
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import torch
 
+WARM = 2
+"""Steps of the end-to-end run left out of its timing."""
 PEAK_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0}
 """bf16 dense tensor-core peaks (NVIDIA data sheets, SXM parts)."""
 
@@ -57,11 +60,12 @@ def measure(preset: str, *, device: str, batch: int, steps: int, quick: bool = F
         dev = t.device
         gen = MMSGenerator(t.mms_cfg, seed=0)
         # The first batch compiles the generator's term templates: warm-up, not throughput.
-        batches = [TrainBatch.from_mms(gen.generate(range(batch)))]
+        batches = [TrainBatch.from_mms(gen.generate(range(batch)), gen.cfg.band_px)]
         n_data = 4 if quick else 16
         t0 = time.perf_counter()
         for i in range(1, n_data + 1):
-            batches.append(TrainBatch.from_mms(gen.generate(range(i * batch, (i + 1) * batch))))
+            idx = range(i * batch, (i + 1) * batch)
+            batches.append(TrainBatch.from_mms(gen.generate(idx), gen.cfg.band_px))
         data_rate = n_data * batch / (time.perf_counter() - t0)
 
         def step(b: TrainBatch) -> None:
@@ -90,13 +94,14 @@ def measure(preset: str, *, device: str, batch: int, steps: int, quick: bool = F
             peak = _peak(dev)
             out["tflops_per_step"] = flops / 1e12
             out["mfu"] = None if peak is None else flops / dt / peak
-        # The whole loop with a data worker (what `hyperpino train` does).
-        e2e = _trainer(preset, Path(tmp) / "e2e", steps=steps + 2, batch=batch, device=device,
+        # The whole loop with a data worker (what `hyperpino train` does), timed from the run's own
+        # per-step log after WARM steps (worker start-up, template compilation, first allocations).
+        e2e = _trainer(preset, Path(tmp) / "e2e", steps=steps + WARM, batch=batch, device=device,
                        workers=1)
-        e2e.run(max_steps=1)  # start-up and first batch
-        t0 = time.perf_counter()
-        e2e.run(max_steps=steps)
-        out["end_to_end_samples_per_s"] = steps * batch / (time.perf_counter() - t0)
+        e2e.run()
+        log = [json.loads(line) for line in (Path(tmp) / "e2e" / "log.jsonl").read_text().splitlines()]
+        times = [e["time"] for e in log if "loss" in e]
+        out["end_to_end_samples_per_s"] = steps * batch / (times[-1] - times[WARM - 1])
     return out
 
 

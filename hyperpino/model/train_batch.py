@@ -64,9 +64,10 @@ class TrainBatch:
         return TrainBatch(inputs=Inputs.cat([p.inputs for p in parts]), **out)
 
     @staticmethod
-    def from_mms(batch) -> TrainBatch:
-        """From a :class:`hyperpino.mms.Batch`; the band pixels' feet and normals are recomputed
-        from the recipes' holes by the generator's own geometry (needs ``batch.recipes``)."""
+    def from_mms(batch, band_px: float = 1.5) -> TrainBatch:
+        """From a :class:`hyperpino.mms.Batch` made with bands ``band_px`` pixels wide (the
+        generator's ``MMSConfig.band_px``); the band pixels' feet and normals are recomputed from
+        the recipes' holes by the generator's own geometry (needs ``batch.recipes``)."""
         from hyperpino.mms import batch_geometry as bg
 
         b, _, g, _ = batch.images.shape
@@ -74,7 +75,7 @@ class TrainBatch:
         grid = grid_points(g, dtype=torch.float64).reshape(1, -1, 2).expand(b, -1, -1)
         near = bg.nearest(holes, grid)
         pitch = 2.0 / (g - 1)
-        band = (near.sdf.abs() <= 1.5 * pitch + 1e-6)[..., None]
+        band = (near.sdf.abs() <= band_px * pitch + 1e-6)[..., None]  # as the generator's bands
         dt = batch.images.dtype
         foot = torch.where(band, near.foot, grid).to(dt)
         direction = torch.where(band, near.normal, 0.0).to(dt)

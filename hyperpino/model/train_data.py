@@ -51,7 +51,7 @@ class StepBatches(IterableDataset):
         from hyperpino.mms import MMSGenerator
 
         gen = MMSGenerator(self.cfg, self.seed)
-        return lambda idx: TrainBatch.from_mms(gen.generate(idx))
+        return lambda idx: TrainBatch.from_mms(gen.generate(idx), self.cfg.band_px)
 
     def _from_files(self):
         from hyperpino.mms import H5Dataset
