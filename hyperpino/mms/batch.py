@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import torch
 from torch import Tensor
 
 from hyperpino.mms.recipe import Recipe
@@ -52,18 +51,6 @@ class Batch:
 
     def __getitem__(self, i: int) -> Sample:
         return Sample(**{f: getattr(self, f)[i] for f in self.TENSORS}, recipe=self.recipes[i])
-
-    def select(self, keep: Tensor) -> Batch:
-        """The samples where ``keep (B,)`` is true (or at indices ``keep``)."""
-        idx = torch.nonzero(keep).flatten() if keep.dtype == torch.bool else keep
-        rec = [self.recipes[int(i)] for i in idx]
-        out = {f: getattr(self, f)[idx.to(getattr(self, f).device)] for f in self.TENSORS}
-        return Batch(**out, recipes=rec)
-
-    @staticmethod
-    def cat(parts: list[Batch]) -> Batch:
-        return Batch(**{f: torch.cat([getattr(p, f) for p in parts]) for f in Batch.TENSORS},
-                     recipes=[r for p in parts for r in p.recipes])
 
     def to(self, device) -> Batch:
         return Batch(**{f: getattr(self, f).to(device) for f in self.TENSORS}, recipes=self.recipes)

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from hyperpino.errors import HyperpinoError
 from hyperpino.mms import batch_geometry as bg
 from hyperpino.mms import conditions as cond
 from hyperpino.mms import points
@@ -77,8 +78,11 @@ class MMSGenerator:
         own = self.threads is not None and self.device.type == "cpu" and self.threads != before
         if own:
             torch.set_num_threads(self.threads)
+        indices = [int(i) for i in indices]
+        if not indices:
+            raise HyperpinoError("MMSGenerator.generate: no sample indices given")
         try:
-            return self._generate([int(i) for i in indices])
+            return self._generate(indices)
         finally:
             if own:
                 torch.set_num_threads(before)

@@ -171,12 +171,6 @@ def _largest(total) -> tuple[int, int]:
     return max(total[0], total[2] + 2 * total[4] + 80), max(total[1], total[3] + 2 * total[5] + 30)
 
 
-def spec_size(r: Recipe, terms: list) -> tuple[int, int]:
-    """Estimated (length, nodes) of the largest spec expression (the source or a Robin value)."""
-    mask = tuple(bool(c) for c in r.coeffs != 0)
-    return _largest([sum(col) for col in zip(*(_sizes(s, mask) for s, _ in terms), strict=True)])
-
-
 def draw_terms(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> list:
     """Terms of u*: structures and rounded parameters (fitted to the spec limits if configured).
 

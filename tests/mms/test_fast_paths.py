@@ -70,3 +70,11 @@ def test_samples_do_not_depend_on_the_rest_of_the_batch():
     crowd = MMSGenerator(cfg, seed=9).generate(range(12))
     for f in ("images", "interior", "labels", "boundary", "g", "normal"):
         assert torch.equal(getattr(alone, f)[0], getattr(crowd, f)[3]), f
+
+
+def test_generate_without_indices_is_a_clear_error():
+    from hyperpino.errors import HyperpinoError
+    from hyperpino.mms import MMSGenerator
+
+    with pytest.raises(HyperpinoError, match="no sample indices"):
+        MMSGenerator(seed=0).generate([])
