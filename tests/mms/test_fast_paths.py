@@ -2,6 +2,7 @@
 distance vs the exact one, and batch-composition independence of the generator."""
 
 import numpy as np
+import pytest
 import sympy
 import torch
 
@@ -74,7 +75,6 @@ def test_samples_do_not_depend_on_the_rest_of_the_batch():
 
 def test_generate_without_indices_is_a_clear_error():
     from hyperpino.errors import HyperpinoError
-    from hyperpino.mms import MMSGenerator
 
     with pytest.raises(HyperpinoError, match="no sample indices"):
         MMSGenerator(seed=0).generate([])
