@@ -19,6 +19,7 @@ from torch import Tensor
 
 from hyperpino.model.target import TargetPINN
 from hyperpino.model.train_batch import TrainBatch
+from hyperpino.pde.residual import operator_residual, robin_residual
 
 RMS_FLOOR = 1e-3
 """Smallest label RMS (normalised units) that value and derivative errors are divided by."""
@@ -60,7 +61,7 @@ def hypino_loss(theta: dict[str, Tensor], target: TargetPINN, t: TrainBatch,
     d_in = target.derivatives(theta, t.interior, order=2)
     d_bd = target.derivatives(theta, t.boundary, order=1)
     terms = d_in.terms()
-    res = (terms * t.inputs.coeffs[:, None, :]).sum(-1) - t.source
+    res = operator_residual(d_in, t.inputs.coeffs, t.source)
     lab = t.labelled.to(terms.dtype)
     # Supervised values and derivatives are compared relative to each label's RMS over the points:
     # in normalised units (data scaled to size 1) a high-frequency u* is ~1/ω² small, and absolute
@@ -76,7 +77,7 @@ def hypino_loss(theta: dict[str, Tensor], target: TargetPINN, t: TrainBatch,
         "derivatives": _huber(rel[..., 1:]) * lab,
         "value": _huber(rel[..., 0]) * lab,
     }
-    bc = t.a * d_bd.u + t.b * (d_bd.grad * t.direction).sum(-1) - t.g
+    bc = robin_residual(d_bd, t.direction, t.a, t.b, t.g)
     dirichlet, neumann = t.b == 0, t.a == 0
     parts["dirichlet"] = _huber(bc, dirichlet)
     parts["neumann"] = _huber(bc, neumann)

@@ -19,6 +19,7 @@ from torch import Tensor
 
 from hyperpino.model.inputs import DerivFn, Inputs, error_inputs, normalise, operator_scale
 from hyperpino.pde.geometry import grid_points
+from hyperpino.pde.residual import operator_residual, robin_residual
 
 
 @dataclass
@@ -88,10 +89,11 @@ class TrainBatch:
         """The error problems of approximations ū given by ``derivs`` (canonical coordinates)."""
         d_in = derivs(self.interior, 2)
         d_bd = derivs(self.boundary, 1)
-        lu = (d_in.terms() * self.inputs.coeffs[:, None, :]).sum(-1)
-        bu = self.a * d_bd.u + self.b * (d_bd.grad * self.direction).sum(-1)
-        return replace(self, inputs=error_inputs(self.inputs, derivs), source=self.source - lu,
-                       labels=self.labels - d_in.terms(), g=self.g - bu)
+        # f − L ū and g − B ū: minus ū's residuals
+        return replace(self, inputs=error_inputs(self.inputs, derivs),
+                       source=-operator_residual(d_in, self.inputs.coeffs, self.source),
+                       labels=self.labels - d_in.terms(),
+                       g=-robin_residual(d_bd, self.direction, self.a, self.b, self.g))
 
     def normalised(self) -> tuple[Tensor, Tensor, TrainBatch]:
         """``(images, coeffs, targets)``: the normalised model inputs (:func:`normalise`) and this
