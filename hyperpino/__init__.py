@@ -12,9 +12,9 @@ Public API (imported on first use, PEP 562, so the ``hyperpino`` command starts 
 from hyperpino._lazy import lazy_exports
 
 _EXPORTS = {
-    "load_spec": ("solve.problems", "load_spec"),
+    "load_spec": ("solver.problems", "load_spec"),
     "HyPINO": ("model.hypino", "HyPINO"),
-    "solve": ("solve.pipeline", "solve"),
+    "solve": ("solver.pipeline", "solve"),
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, globals(), _EXPORTS)

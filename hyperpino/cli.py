@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_mixer(sub)
     # -- solve, benchmark --
-    from hyperpino.solve.cli import register as register_solve
+    from hyperpino.solver.cli import register as register_solve
 
     register_solve(sub)
 

@@ -41,7 +41,7 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
     from hyperpino.pde.check import load_problem, plot, summary
     from hyperpino.pde.discretize import rasterize_problem
     from hyperpino.pde.plot_inputs import plot_inputs
-    from hyperpino.solve.pipeline import solve
+    from hyperpino.solver.pipeline import solve
 
     say = (lambda *a: None) if quiet else print
     if threads:

@@ -149,24 +149,24 @@ class HyPINO(nn.Module):
         return cls.load(path).to(device).train(False)
 
     # --------------------------------------------------------------------------- solve pipeline
-    # Thin wrappers: the pipeline lives in hyperpino.solve (imported here lazily, since it imports
+    # Thin wrappers: the pipeline lives in hyperpino.solver (imported here lazily, since it imports
     # this module).
     def generate(self, specs: Any, **options: Any) -> Any:
         """Zero-shot PINN(s) of a spec (path, Spec or Problem) or a list of them, in one batched
-        pass: modules mapping user points ``(N, 2)`` to ``(N, 1)``. See :func:`hyperpino.solve.generate`."""
-        from hyperpino.solve.generation import generate
+        pass: modules mapping user points ``(N, 2)`` to ``(N, 1)``. See :func:`hyperpino.solver.generate`."""
+        from hyperpino.solver.generation import generate
 
         return generate(self, specs, **options)
 
     def refine(self, specs: Any, pinns: Any, iters: int = 3, **options: Any) -> Any:
-        """Iterative delta refinement of generated PINN(s). See :func:`hyperpino.solve.refine`."""
-        from hyperpino.solve.refinement import refine
+        """Iterative delta refinement of generated PINN(s). See :func:`hyperpino.solver.refine`."""
+        from hyperpino.solver.refinement import refine
 
         return refine(self, specs, pinns, iters, **options)
 
     def finetune(self, spec: Any, pinn: Any, *, steps: int = 1000, **options: Any) -> Any:
         """A fine-tuned copy of a generated ensemble (the PINN trainer: Adam, then L-BFGS).
-        See :func:`hyperpino.solve.finetune`."""
-        from hyperpino.solve.finetune import finetune
+        See :func:`hyperpino.solver.finetune`."""
+        from hyperpino.solver.finetune import finetune
 
         return finetune(spec, pinn, steps=steps, **options)

@@ -8,8 +8,8 @@ import torch
 from hyperpino.demo import examples_dir
 from hyperpino.errors import CheckpointError
 from hyperpino.pde.check import load_problem
-from hyperpino.solve import PINNEnsemble, load_pinn, save_pinn
-from hyperpino.solve.export import read_pinn_metadata
+from hyperpino.solver import PINNEnsemble, load_pinn, save_pinn
+from hyperpino.solver.export import read_pinn_metadata
 
 
 @pytest.fixture(scope="module")

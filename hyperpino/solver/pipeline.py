@@ -22,12 +22,12 @@ from hyperpino.model.hypino import BUNDLED, HyPINO
 from hyperpino.pde.problem import Problem
 from hyperpino.pde.residual import operator_residual
 from hyperpino.pde.trainer import GridEvaluator, pick_device
-from hyperpino.solve.ensemble import PINNEnsemble
-from hyperpino.solve.finetune import finetune_config, finetune_run
-from hyperpino.solve.generation import generate, model_device
-from hyperpino.solve.problems import SpecLike, as_problem, check_in_family, evaluation_grid, reference_for
-from hyperpino.solve.refinement import diagnose, refine_many
-from hyperpino.solve.result import SolveResult
+from hyperpino.solver.ensemble import PINNEnsemble
+from hyperpino.solver.finetune import finetune_config, finetune_run
+from hyperpino.solver.generation import generate, model_device
+from hyperpino.solver.problems import SpecLike, as_problem, check_in_family, evaluation_grid, reference_for
+from hyperpino.solver.refinement import diagnose, refine_many
+from hyperpino.solver.result import SolveResult
 
 if TYPE_CHECKING:
     from hyperpino.pde.pinn import PINNConfig

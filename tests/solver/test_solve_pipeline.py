@@ -12,7 +12,7 @@ from solve_cases import SQUARE_EXACT, TINY, VARIABLE, write
 
 import hyperpino
 from hyperpino.cli import main
-from hyperpino.solve import finetune_run, load_pinn
+from hyperpino.solver import finetune_run, load_pinn
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,8 @@ def test_solve_returns_everything(tiny, spec_path, tmp_path):
         torch.testing.assert_close(load_pinn(files["pinn"])(x), result.ensemble(x))
     assert "square_exact" in result.summary() and "reference    exact solution" in result.summary()
     json.dumps(result.to_dict())
-    assert callable(hyperpino.solve)  # also after `hyperpino.solve.*` submodules were imported
+    # a function, also after `hyperpino.solver.*` submodules were imported
+    assert hyperpino.solve is hyperpino.solver.pipeline.solve
 
 
 def test_solve_with_a_non_default_target_pinn(spec_path):

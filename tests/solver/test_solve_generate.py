@@ -12,7 +12,7 @@ from hyperpino.errors import CheckpointError, OutOfFamilyError
 from hyperpino.model import HyPINO
 from hyperpino.model.inputs import problem_inputs
 from hyperpino.pde.check import load_problem
-from hyperpino.solve import PINNEnsemble, generate
+from hyperpino.solver import PINNEnsemble, generate
 
 
 def test_generate_is_the_model_prediction_in_user_coordinates(tiny):

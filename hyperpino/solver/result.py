@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from hyperpino.pde.problem import Problem
-from hyperpino.solve.ensemble import PINNEnsemble
+from hyperpino.solver.ensemble import PINNEnsemble
 
 SCALARS = ("stage", "step", "members", "time", "phase", "loss", "pde_rms", "bc_rms",
            "rel_l2", "mse", "mae", "max_abs", "smape")
@@ -54,8 +54,8 @@ class SolveResult:
     def save(self, out_dir: str | Path, *, figure: bool = True) -> dict[str, str]:
         """Write ``NAME.h5``, ``NAME.png`` (unless ``figure=False``) and ``NAME_pinn.safetensors``
         into ``out_dir``; returns (and records in :attr:`files`) their paths."""
-        from hyperpino.solve.export import save_pinn
-        from hyperpino.solve.outputs import plot_result, write_hdf5
+        from hyperpino.solver.export import save_pinn
+        from hyperpino.solver.outputs import plot_result, write_hdf5
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import h5py
 import numpy as np
 
-from hyperpino.solve.result import SCALARS, _clean
+from hyperpino.solver.result import SCALARS, _clean
 
 if TYPE_CHECKING:
-    from hyperpino.solve.result import SolveResult
+    from hyperpino.solver.result import SolveResult
 
 
 def write_hdf5(result: SolveResult, path: str | Path) -> Path:

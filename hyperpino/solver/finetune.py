@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.pde.trainer import TrainConfig, train_pinn
-from hyperpino.solve.ensemble import PINNEnsemble
-from hyperpino.solve.problems import SpecLike, as_problem, check_in_family
+from hyperpino.solver.ensemble import PINNEnsemble
+from hyperpino.solver.problems import SpecLike, as_problem, check_in_family
 
 LBFGS_SHARE = 0.1
 """Share of ``steps`` given to L-BFGS (the reference notebook: 500 of 4500 + 500)."""

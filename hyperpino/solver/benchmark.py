@@ -24,12 +24,12 @@ from hyperpino.errors import HyperpinoError
 from hyperpino.model.hypino import BUNDLED, HyPINO
 from hyperpino.pde.baseline import atomic_write_text
 from hyperpino.pde.trainer import TrainConfig, pick_device, train_pinn
-from hyperpino.solve.ensemble import PINNEnsemble
-from hyperpino.solve.finetune import finetune_run
-from hyperpino.solve.generation import generate
-from hyperpino.solve.pipeline import reference_evaluator
-from hyperpino.solve.problems import check_in_family, reference_for
-from hyperpino.solve.refinement import refine_many
+from hyperpino.solver.ensemble import PINNEnsemble
+from hyperpino.solver.finetune import finetune_run
+from hyperpino.solver.generation import generate
+from hyperpino.solver.pipeline import reference_evaluator
+from hyperpino.solver.problems import check_in_family, reference_for
+from hyperpino.solver.refinement import refine_many
 
 HYPINO_BENCHMARKS = ("heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poisson_L", "wave")
 KS = (1, 3, 10)

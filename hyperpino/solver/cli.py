@@ -50,7 +50,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    from hyperpino.solve.pipeline import solve
+    from hyperpino.solver.pipeline import solve
 
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     result = solve(spec, model=args.model, refine=args.refine, finetune_steps=args.finetune, tol=args.tol,
@@ -64,7 +64,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from hyperpino.solve.benchmark import run_benchmark
+    from hyperpino.solver.benchmark import run_benchmark
 
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     doc = run_benchmark(model=args.model, quick=args.quick, out_dir=Path(args.out), device=args.device,

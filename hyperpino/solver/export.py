@@ -3,7 +3,7 @@
 One file: the members' parameters stacked ``name -> (K, *shape)`` and ``weights (K,)`` as
 safetensors tensors; the header's string metadata holds JSON (format tag, the target PINN's
 config, the box, the problem's name and spec, package version). Loading rebuilds a
-:class:`~hyperpino.solve.ensemble.PINNEnsemble` and needs nothing but this file: no HyPINO model,
+:class:`~hyperpino.solver.ensemble.PINNEnsemble` and needs nothing but this file: no HyPINO model,
 no spec. Names and shapes are checked strictly (as for model checkpoints), and writes are atomic.
 """
 
@@ -20,9 +20,9 @@ from safetensors import safe_open
 from hyperpino.errors import CheckpointError
 from hyperpino.model.checkpoint import package_version, read_tensors, save_atomic
 from hyperpino.pde.pinn import PINNConfig
-from hyperpino.solve.ensemble import PINNEnsemble
+from hyperpino.solver.ensemble import PINNEnsemble
 
-FORMAT = "hyperpino.solve.PINNEnsemble/1"
+FORMAT = "hyperpino.solver.PINNEnsemble/1"
 
 
 def save_pinn(ens: PINNEnsemble, path: str | Path, *, name: str = "", spec_json: str = "",

@@ -13,9 +13,9 @@ from hyperpino.model.target import TargetPINN
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.check import load_problem
 from hyperpino.pde.pinn import ModifiedMLP, PINNConfig
-from hyperpino.solve import generate, refine_many
-from hyperpino.solve.problems import exact_reference
-from hyperpino.solve.refinement import ResidualProbe
+from hyperpino.solver import generate, refine_many
+from hyperpino.solver.problems import exact_reference
+from hyperpino.solver.refinement import ResidualProbe
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ def _pinn_problem(tmp_path):
 
 def test_refinement_with_an_exact_error_problem_reduces_the_error(tmp_path):
     from hyperpino.pde.trainer import GridEvaluator
-    from hyperpino.solve import PINNEnsemble
+    from hyperpino.solver import PINNEnsemble
 
     problem, params, cfg = _pinn_problem(tmp_path)
     ref = exact_reference(problem)

@@ -2,7 +2,7 @@
 
 ``model.predict`` maps B rasterised problems to B parameter sets θ and output scales (Bischof et
 al. 2025, HyPINO, arXiv 2509.05117: one hypernetwork pass per PDE); each becomes a one-member
-:class:`~hyperpino.solve.ensemble.PINNEnsemble` in the problem's own coordinates.
+:class:`~hyperpino.solver.ensemble.PINNEnsemble` in the problem's own coordinates.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from torch import Tensor
 from hyperpino.model.hypino import BUNDLED as BUNDLED
 from hyperpino.model.inputs import Inputs, problem_inputs
 from hyperpino.pde.problem import Problem
-from hyperpino.solve.ensemble import PINNEnsemble
-from hyperpino.solve.problems import SpecLike, as_problem, check_in_family
+from hyperpino.solver.ensemble import PINNEnsemble
+from hyperpino.solver.problems import SpecLike, as_problem, check_in_family
 
 if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO

@@ -30,9 +30,9 @@ from hyperpino.pde.discretize import sample_problem
 from hyperpino.pde.problem import Problem
 from hyperpino.pde.residual import Derivatives, operator_residual, robin_residual
 from hyperpino.pde.trainer import TrainConfig
-from hyperpino.solve.ensemble import PINNEnsemble
-from hyperpino.solve.generation import inputs_of, model_device, predict
-from hyperpino.solve.problems import SpecLike, as_problem
+from hyperpino.solver.ensemble import PINNEnsemble
+from hyperpino.solver.generation import inputs_of, model_device, predict
+from hyperpino.solver.problems import SpecLike, as_problem
 
 if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO
