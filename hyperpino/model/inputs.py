@@ -84,7 +84,7 @@ def problem_inputs(problem: Problem, grid: int, *, dtype: torch.dtype = torch.fl
 def normalise(images: Tensor, coeffs: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """``(images, coeffs) -> (images', coeffs', scale (B,))`` with ``max|coeffs'| = 1`` and data of
     size at most 1; the solution of the original problem is ``scale ·`` that of the new one."""
-    k = coeffs.abs().amax(1).clamp_min(TINY)
+    k = operator_scale(coeffs)
     coeffs = coeffs / k[:, None]
     images = images.clone()
     images[:, CH["source"]] /= k[:, None, None]
