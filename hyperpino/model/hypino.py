@@ -49,8 +49,14 @@ class HyPINO(nn.Module):
         self.preset = preset
         self.target = TargetPINN(config.pinn)
         self.encoder = Encoder(config)
-        # θ0 starts as a freshly initialised target PINN (Glorot weights, zero biases).
-        self.decoder = Decoder(config, self.target.spec, ResidualBase.from_module(self.target.fresh()))
+        # θ0 starts as a freshly initialised target PINN (Glorot weights, zero biases), by default
+        # with its output layer zeroed (HyPINOConfig.zero_output).
+        fresh = self.target.fresh()
+        if config.zero_output:
+            with torch.no_grad():
+                fresh.out.weight.zero_()
+                fresh.out.bias.zero_()
+        self.decoder = Decoder(config, self.target.spec, ResidualBase.from_module(fresh))
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> HyPINO:
@@ -87,24 +93,26 @@ class HyPINO(nn.Module):
             if not x.is_floating_point() or not bool(torch.isfinite(x).all()):
                 raise HyperpinoError(f"{name}: expected finite floating-point values")
 
-    def tokens(self, images: Tensor, coeffs: Tensor) -> Tensor:
-        """The decoder's per-tensor tokens ``(B, T, config.token_dim)``."""
-        self.check_inputs(images, coeffs)
+    def tokens(self, images: Tensor, coeffs: Tensor, *, check: bool = True) -> Tensor:
+        """The decoder's per-tensor tokens ``(B, T, config.token_dim)``. ``check=False`` skips
+        :meth:`check_inputs` (the trainer's own data; the check reads values back from a GPU)."""
+        if check:
+            self.check_inputs(images, coeffs)
         return self.decoder.tokens(self.encoder(images, coeffs))
 
     def delta(self, images: Tensor, coeffs: Tensor) -> dict[str, Tensor]:
         """Δθ alone: ``name -> (B, *shape)``."""
         return self.decoder.hypernet.delta(self.tokens(images, coeffs))
 
-    def forward(self, images: Tensor, coeffs: Tensor) -> dict[str, Tensor]:
-        return self.decoder.hypernet(self.tokens(images, coeffs))
+    def forward(self, images: Tensor, coeffs: Tensor, *, check: bool = True) -> dict[str, Tensor]:
+        return self.decoder.hypernet(self.tokens(images, coeffs, check=check))
 
-    def predict(self, inputs: Inputs) -> tuple[dict[str, Tensor], Tensor]:
+    def predict(self, inputs: Inputs, *, check: bool = True) -> tuple[dict[str, Tensor], Tensor]:
         """θ and the output scale of B problems: the solution is ``u(X) = scale[b] ·
         target(θ, X)[b]`` at canonical points X. ``inputs`` are raw (:func:`problem_inputs`);
         they are normalised here (:func:`~hyperpino.model.inputs.normalise`), as in training."""
         images, coeffs, scale = normalise(inputs.images, inputs.coeffs)
-        return self(images, coeffs), scale
+        return self(images, coeffs, check=check), scale
 
     # ------------------------------------------------------------------------------ checkpoints
     def save(self, path: str | Path, provenance: dict[str, Any] | None = None) -> None:

@@ -45,9 +45,26 @@ class TrainBatch:
     def __len__(self) -> int:
         return self.interior.shape[0]
 
-    def to(self, device) -> TrainBatch:
-        out = {f.name: getattr(self, f.name).to(device) for f in fields(self)}
-        return TrainBatch(**out)
+    def to(self, device, non_blocking: bool = False) -> TrainBatch:
+        out = {f.name: getattr(self, f.name).to(device, non_blocking=non_blocking) for f in fields(self)
+               if f.name != "inputs"}
+        ins = Inputs(**{f.name: getattr(self.inputs, f.name).to(device, non_blocking=non_blocking)
+                        for f in fields(Inputs)})
+        return TrainBatch(inputs=ins, **out)
+
+    def pin_memory(self) -> TrainBatch:
+        """A copy in page-locked memory (the DataLoader calls this), so copies to a GPU overlap."""
+        out = {f.name: getattr(self, f.name).pin_memory() for f in fields(self) if f.name != "inputs"}
+        ins = Inputs(**{f.name: getattr(self.inputs, f.name).pin_memory() for f in fields(Inputs)})
+        return TrainBatch(inputs=ins, **out)
+
+    def chunks(self, size: int) -> list[TrainBatch]:
+        """Consecutive micro-batches of at most ``size`` problems."""
+        parts, rest = [], self
+        while len(rest) > size:
+            first, rest = rest.split(size)
+            parts.append(first)
+        return [*parts, rest]
 
     def split(self, k: int) -> tuple[TrainBatch, TrainBatch]:
         """The first ``k`` problems and the rest."""

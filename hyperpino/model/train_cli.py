@@ -8,13 +8,21 @@ import os
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from hyperpino.model.train_clock import parse_duration, process_started
     from hyperpino.model.train_config import read_train_toml, train_config
 
+    started = process_started()
     tables = read_train_toml(args.config)
     where = f"{os.path.basename(args.config)}.train" if args.config else "train"
+    budget = parse_duration(args.time_budget) if args.time_budget is not None else None
     cfg = train_config(tables["train"], where, preset=args.preset, steps=args.steps,
                        batch_size=args.batch_size, lr=args.lr, workers=args.workers, seed=args.seed,
-                       data=tuple(args.data) if args.data else None)
+                       data=tuple(args.data) if args.data else None, time_budget=budget,
+                       accumulate=args.accumulate, init=args.init)
+    if cfg.init and cfg.init != "bundled" and not os.path.isfile(cfg.init):
+        from hyperpino.errors import CheckpointError
+
+        raise CheckpointError(f"--init {cfg.init}: no such checkpoint")
     import torch
 
     from hyperpino.model.training import Trainer
@@ -31,12 +39,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
         dist.init_process_group(backend)
     try:
         trainer = Trainer(cfg, args.out, model_overrides=tables["model"], mms_overrides=tables["mms"],
-                          device=args.device, progress=not args.quiet)
+                          device=args.device, progress=not args.quiet, started=started)
         if trainer.rank == 0 and not args.quiet:
             n = sum(p.numel() for p in trainer.model.parameters())
+            length = f"{cfg.time_budget:g} s budget" if cfg.time_budget else f"{cfg.steps} steps"
             print(f"HyPINO {cfg.preset}: {n:,} parameters, grid {trainer.model.config.grid}, device "
-                  f"{trainer.device}, {world} process(es), batch {cfg.batch_size}/process, {cfg.steps} steps "
-                  f"-> {args.out}")
+                  f"{trainer.device}, {world} process(es), {cfg.samples_per_step} problems/step/process "
+                  f"(batch {cfg.batch_size} x {cfg.accumulate}), {length} -> {args.out}")
         summary = trainer.run(max_steps=args.max_steps)
         if trainer.rank == 0:
             print(json.dumps({k: v for k, v in summary.items()}, default=float))
@@ -68,7 +77,14 @@ def register(sub) -> None:
     p.add_argument("--steps", type=int, default=None, help="total optimizer steps of the run")
     p.add_argument("--max-steps", type=int, default=None,
                    help="stop after this many more steps (resume later)")
-    p.add_argument("--batch-size", type=int, default=None, help="problems per step and process")
+    p.add_argument("--batch-size", type=int, default=None, help="problems per micro-batch and process")
+    p.add_argument("--accumulate", type=int, default=None,
+                   help="micro-batches per optimizer step (effective batch = batch size x this)")
+    p.add_argument("--time-budget", default=None, metavar="DURATION",
+                   help="train for this long (e.g. 60s, 8m, 1.5h; start-up and final save included): "
+                        "the schedule follows elapsed time and the run ends with a packed model")
+    p.add_argument("--init", default=None, metavar="MODEL",
+                   help="start from these weights ('bundled' or a checkpoint), fresh optimizer")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate")
     p.add_argument("--workers", type=int, default=None, help="data-generating processes per process")
     p.add_argument("--seed", type=int, default=None)

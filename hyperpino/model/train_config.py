@@ -72,6 +72,36 @@ class TrainConfig(BaseModel):
     """HDF5 files from ``hyperpino mms generate``; empty: generate on the fly."""
     amp: bool = True
     """bfloat16 autocast for the hypernetwork on CUDA (the PINN derivatives stay float32)."""
+    accumulate: int = Field(1, ge=1)
+    """Micro-batches of ``batch_size`` per optimizer step: the effective batch is their product."""
+    time_budget: float | None = Field(None, gt=0)
+    """Seconds of training (all sessions of the run together, start-up and the final save
+    included): the schedule follows elapsed time instead of ``steps``, and the run stops in time
+    to validate, checkpoint and pack its model."""
+    checkpoint_seconds: float = Field(600.0, gt=0)
+    """Also checkpoint when this much training time passed since the last checkpoint."""
+    init: str | None = None
+    """Weights to start from (a checkpoint path, or ``bundled``): a warm start with a fresh
+    optimizer and the usual warm-up. Ignored when the run resumes from its own state."""
+    log_every: int = Field(1, ge=1)
+    """Steps per log line; the trainer reads values back from the device only then."""
+    heldout: int = Field(64, ge=0)
+    """Held-out generated problems in each validation (median relative L2 of u); 0: none."""
+
+    @property
+    def samples_per_step(self) -> int:
+        """Problems per optimizer step and process (``batch_size · accumulate``)."""
+        return self.batch_size * self.accumulate
+
+    def lr_at_fraction(self, frac: float) -> float:
+        """Learning rate at ``frac`` ∈ [0, 1] of the run: linear warm-up over ``warmup``, then
+        cosine decay to ``min_lr_ratio · lr``."""
+        lo, warm = self.min_lr_ratio, self.warmup
+        frac = min(max(frac, 0.0), 1.0)
+        if frac < warm:
+            return self.lr * (lo + (1 - lo) * frac / warm)
+        rest = (frac - warm) / max(1e-12, 1 - warm)
+        return self.lr * (lo + (1 - lo) * 0.5 * (1 + math.cos(math.pi * rest)))
 
     def lr_at(self, step: int) -> float:
         """Learning rate of optimizer step ``step`` (0-based): warm-up, then cosine decay."""

@@ -20,6 +20,7 @@ import math
 import os
 import platform
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from hyperpino.model.hypino import HyPINO
 from hyperpino.model.loss import hypino_loss
 from hyperpino.model.presets import HyPINOConfig
 from hyperpino.model.train_batch import TrainBatch
+from hyperpino.model.train_clock import TrainClock
 from hyperpino.model.train_config import TrainConfig
 from hyperpino.model.train_data import StepBatches, step_loader
 from hyperpino.model.train_state import load_state, save_state
@@ -38,7 +40,8 @@ from hyperpino.pde.trainer import pick_device
 
 # Settings that may change between a run and its resumption. All but `steps` leave what is computed
 # unchanged; a new `steps` stretches the cosine schedule from the current step on (docs/training.md).
-_RESUMABLE = {"steps", "validate_every", "checkpoint_every", "workers"}
+_RESUMABLE = {"steps", "validate_every", "checkpoint_every", "workers", "time_budget", "checkpoint_seconds",
+              "log_every", "init"}
 
 
 class TrainingDiverged(HyperpinoError):
@@ -56,7 +59,7 @@ class Trainer:
 
     def __init__(self, cfg: TrainConfig, out: str | Path, *, model_overrides: dict | None = None,
                  mms_overrides: dict | None = None, device: str = "auto", progress: bool = True,
-                 log=print):
+                 log=print, started: float | None = None):
         from hyperpino.mms.config import config_from_mapping
 
         self.cfg, self.out = cfg, Path(out)
@@ -73,24 +76,56 @@ class Trainer:
         mms = {"physics_fraction": cfg.physics_fraction, **self.mms_overrides, "grid": grid,
                "n_interior": cfg.n_interior, "n_boundary": cfg.n_boundary}
         self.mms_cfg = config_from_mapping(mms, where="mms")
+        cuda = self.device.type == "cuda"
+        if cuda:  # the PINN derivatives are float32 matrix products of width 32: TF32 is plenty
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, betas=(0.9, 0.999),
-                                     weight_decay=cfg.weight_decay)
+                                     weight_decay=cfg.weight_decay, fused=cuda or None)
         self.step, self.best, self.wall, self.last_saved = 0, math.inf, 0.0, None
+        self.elapsed, self.wall_saved, self.last_validated, self.last_loss = 0.0, 0.0, None, math.nan
+        self.stages: list[dict[str, Any]] = []  # earlier training stages of the warm-start weights
+        self.clock = TrainClock(cfg.time_budget, started)
         self.validator = None
 
     # ------------------------------------------------------------------------------- state
     def _meta(self) -> dict[str, Any]:
         return {"step": self.step, "best": self.best, "wall_time": self.wall, "world_size": self.world,
+                "elapsed": self.clock.elapsed(), "stages": self.stages,
                 "train": self.cfg.model_dump(mode="json"), "model": self.model_overrides,
                 "mms": self.mms_overrides}
 
     def provenance(self) -> dict[str, Any]:
-        return {"steps": self.step, "samples": self.step * self.cfg.batch_size * self.world,
-                "wall_time_s": round(self.wall, 1), "hardware": _hardware(self.device),
-                "processes": self.world, "torch": torch.__version__, "seed": self.cfg.seed,
-                "best_validation_gmean_rel_l2": self.best, "train": self.cfg.model_dump(mode="json"),
-                "mms": self.mms_cfg.model_dump(mode="json"),
-                "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+        """What a checkpoint records of its training: this stage and, for a warm start, the stages
+        of the weights it started from (``stages``; samples add up in ``cumulative_samples``)."""
+        samples = self.step * self.cfg.samples_per_step * self.world
+        stage = {"steps": self.step, "samples": samples, "wall_time_s": round(self.wall, 1),
+                 "hardware": _hardware(self.device), "processes": self.world, "init": self.cfg.init,
+                 "best_validation_gmean_rel_l2": self.best if math.isfinite(self.best) else None,
+                 "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+        return {**stage, "torch": torch.__version__, "seed": self.cfg.seed,
+                "train": self.cfg.model_dump(mode="json"), "mms": self.mms_cfg.model_dump(mode="json"),
+                "stages": [*self.stages, stage],
+                "cumulative_samples": sum(s.get("samples", 0) for s in self.stages) + samples}
+
+    def _warm_start(self, init: str) -> None:
+        """Load the weights of ``init`` (``bundled`` or a checkpoint path); the optimizer stays fresh."""
+        from hyperpino.model.checkpoint import read_metadata
+        from hyperpino.model.hypino import BUNDLED
+
+        path = BUNDLED if init == "bundled" else Path(init)
+        if not path.is_file():
+            raise CheckpointError(f"--init {init}: no such checkpoint")
+        self.model.load_weights(path)
+        prov = read_metadata(path).get("provenance") or {}
+        earlier = prov.get("stages")
+        if not earlier:  # a checkpoint from before stages were recorded: it is one stage
+            earlier = [{k: prov.get(k) for k in ("steps", "samples", "wall_time_s", "hardware", "processes",
+                                                  "best_validation_gmean_rel_l2", "date")}]
+        self.stages = list(earlier)
+        if self.rank == 0:
+            self.log(f"warm start from {path} ({sum(s.get('samples') or 0 for s in earlier):,} samples "
+                     "seen before)")
 
     def resume(self) -> bool:
         """Load ``out/state.safetensors`` if present; True when a run was resumed."""
@@ -107,16 +142,50 @@ class Trainer:
         if meta["world_size"] != self.world:
             raise CheckpointError(f"{path}: started with {meta['world_size']} processes, now {self.world}")
         self.step, self.best, self.wall = meta["step"], meta["best"], meta["wall_time"]
-        self.last_saved = self.step
+        self.elapsed, self.stages = meta.get("elapsed", self.wall), meta.get("stages", [])
+        self.last_saved, self.wall_saved = self.step, self.wall
         if self.rank == 0:
             _truncate_log(self.out / "log.jsonl", self.step)
         return True
 
     def _checkpoint(self) -> None:
+        t0 = time.monotonic()
+        # Never overwrite the last good state with bad weights (the loss is read back only once per
+        # log line, so check the weights themselves here; all ranks, as the check all-reduces).
+        self._check_finite(torch.stack([p.detach().abs().amax() for p in self.model.parameters()]),
+                           "model's weights")
         if self.rank == 0:
             save_state(self.out / "state.safetensors", self.model, self.opt, self._meta())
             self.model.save(self.out / "last.safetensors", provenance=self.provenance())
-        self.last_saved = self.step
+        self.last_saved, self.wall_saved = self.step, self.wall
+        self.clock.save_s = time.monotonic() - t0
+
+    def _validate(self) -> dict[str, float] | None:
+        if self.validator is None:
+            return None
+        t0 = time.monotonic()
+        val = self.validator(self.model)
+        self.last_validated = self.step
+        improved = "gmean" in val and val["gmean"] < self.best
+        if improved:
+            self.best = val["gmean"]
+            self.model.save(self.out / "best.safetensors", provenance=self.provenance())
+        self._write({"step": self.step, "validation": val, "best": improved,
+                     "time": round(self.clock.elapsed(), 3)})
+        self.clock.validate_s = time.monotonic() - t0
+        return val
+
+    def _pack(self) -> Path | None:
+        """``model.safetensors``: the best validated weights (else the last) in float16."""
+        from hyperpino.model.checkpoint import pack
+
+        if self.rank != 0:
+            return None
+        src = self.out / "best.safetensors"
+        src = src if src.exists() else self.out / "last.safetensors"
+        dst = self.out / "model.safetensors"
+        pack(src, dst, note={"packed_from": src.name})
+        return dst
 
     def _write(self, entry: dict) -> None:
         if self.rank == 0:
@@ -125,7 +194,7 @@ class Trainer:
 
     # -------------------------------------------------------------------------------- step
     def loss(self, net, batch: TrainBatch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """The loss of one batch; ``net`` is the model or its DDP wrapper."""
+        """The loss of one (micro-)batch; ``net`` is the model or its DDP wrapper."""
         model = self.model
         k = round(self.cfg.refine_fraction * len(batch)) if not self.cfg.data else 0
         if k:
@@ -134,7 +203,7 @@ class Trainer:
                 # The answer refinement would see: inference mode (no stochastic depth).
                 model.train(False)
                 try:
-                    theta, scale = model.predict(first.inputs)
+                    theta, scale = model.predict(first.inputs, check=False)
                 finally:
                     model.train(True)
                 theta = {n: v.float() for n, v in theta.items()}
@@ -143,16 +212,15 @@ class Trainer:
                     return model.target.derivatives(theta, points, order=order, scale=scale)
 
                 first = first.error_problem(derivs)
-            self._check_finite(first.inputs.images.abs().amax(), "model's answer (refinement input)")
             batch = TrainBatch.cat([first, rest])
         images, coeffs, targets = batch.normalised()
         amp = self.cfg.amp and self.device.type == "cuda"
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-            theta = net(images, coeffs)
+            theta = net(images, coeffs, check=False)
         return hypino_loss(theta, model.target, targets, self.cfg.weights.loss_weights())
 
     def _check_finite(self, value: torch.Tensor, what: str) -> None:
-        bad = (~torch.isfinite(value)).float().reshape(1)
+        bad = (~torch.isfinite(value)).float().reshape(-1).amax().reshape(1)
         if self.world > 1:  # every rank must stop together
             dist.all_reduce(bad)
         if bad.item() > 0:
@@ -161,9 +229,30 @@ class Trainer:
             raise TrainingDiverged(f"training diverged: the {what} is not finite at step {self.step}; "
                                    f"last good state: {where}; lower --lr or raise grad_clip's strictness")
 
+    def _step(self, net, batch: TrainBatch) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """One optimizer step over ``cfg.accumulate`` micro-batches; values stay on the device."""
+        cfg = self.cfg
+        self.opt.zero_grad(set_to_none=True)
+        micro = batch.chunks(cfg.batch_size)
+        total, parts = 0.0, {}
+        for i, mb in enumerate(micro):
+            # DDP: all-reduce the gradients once, after the last micro-batch.
+            sync = nullcontext() if i == len(micro) - 1 or self.world == 1 else net.no_sync()
+            with sync:
+                loss, terms = self.loss(net, mb)
+                (loss * (len(mb) / len(batch))).backward()
+            total = total + loss.detach() * (len(mb) / len(batch))
+            for k, v in terms.items():
+                parts[k] = parts.get(k, 0.0) + v * (len(mb) / len(batch))
+        gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.opt.step()
+        return total, gnorm.detach(), parts
+
     # --------------------------------------------------------------------------------- run
     def run(self, *, max_steps: int | None = None) -> dict[str, Any]:
-        """Train until ``cfg.steps`` (or ``max_steps`` more steps); returns a summary."""
+        """Train until ``cfg.steps`` (or, with ``cfg.time_budget``, until the budget is nearly
+        used), or ``max_steps`` more steps; then validate, checkpoint and pack ``model.safetensors``
+        (float16). Returns a summary."""
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         from hyperpino.model.validation import Validator
@@ -171,27 +260,37 @@ class Trainer:
         cfg = self.cfg
         self.out.mkdir(parents=True, exist_ok=True)
         resumed = self.resume()
-        stop = cfg.steps if max_steps is None else min(cfg.steps, self.step + max_steps)
-        if self.rank == 0 and cfg.validation:
-            self.validator = Validator(cfg.validation, self.model.config.grid)
+        if not resumed and cfg.init:
+            self._warm_start(cfg.init)
+        self.clock.elapsed_before = self.elapsed
+        budgeted = cfg.time_budget is not None
+        stop = (10**12 if budgeted else cfg.steps) if max_steps is None else self.step + max_steps
+        if not budgeted:
+            stop = min(stop, cfg.steps)
+        if self.rank == 0 and (cfg.validation or cfg.heldout):
+            self.validator = Validator(cfg.validation, self.model.config.grid, heldout=cfg.heldout)
         net = self.model
         if self.world > 1:
             net = DDP(self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.model.train()
-        batches = StepBatches(self.mms_cfg, seed=cfg.seed, batch_size=cfg.batch_size, start=self.step,
+        batches = StepBatches(self.mms_cfg, seed=cfg.seed, batch_size=cfg.samples_per_step, start=self.step,
                               data=cfg.data)
-        data = step_loader(batches, cfg.workers)
-        bar = None
-        if self.progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=cfg.steps, initial=self.step, desc="train", unit="step", dynamic_ncols=True)
+        data = step_loader(batches, cfg.workers, pin_memory=self.device.type == "cuda")
+        bar = self._bar(budgeted)
         if resumed and self.rank == 0:
             self.log(f"resumed from {self.out / 'state.safetensors'} at step {self.step}")
         t_run = time.perf_counter()
         last_val: dict[str, float] | None = None
+        if self.step == 0 and self.validator is not None:
+            last_val = self._validate()  # the starting point (and the time a validation takes)
+        window: list[tuple] = []
+        t_log = time.perf_counter()
+        stopped = "steps"
         try:
             while self.step < stop:
+                if self._sync_flag(self.clock.must_stop()):
+                    stopped = "time budget"
+                    break
                 t0 = time.perf_counter()
                 step, batch = next(data)
                 assert step == self.step, (step, self.step)
@@ -199,51 +298,83 @@ class Trainer:
                 # Random draws of a step (stochastic depth) depend on (seed, step, rank) only, so a
                 # resumed run draws what an uninterrupted one would.
                 torch.manual_seed((cfg.seed * 1_000_003 + self.step) * 4099 + self.rank)
-                lr = cfg.lr_at(self.step)
+                frac = self.clock.progress() if budgeted else None
+                lr = cfg.lr_at_fraction(frac) if budgeted else cfg.lr_at(self.step)
                 for group in self.opt.param_groups:
                     group["lr"] = lr
-                loss, parts = self.loss(net, batch.to(self.device))
-                self._check_finite(loss.detach(), "loss")
-                self.opt.zero_grad(set_to_none=True)
-                loss.backward()
-                gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
-                self._check_finite(gnorm.detach(), "gradient norm")
-                self.opt.step()
+                loss, gnorm, parts = self._step(net, batch.to(self.device, non_blocking=True))
                 self.step += 1
+                window.append((loss, gnorm, parts, lr, t_data))
+                if len(window) >= cfg.log_every or self.step == stop:
+                    # The only read-back from the device between validations (CUDA: one sync per log line).
+                    self._log_window(window, time.perf_counter() - t_log)
+                    window, t_log = [], time.perf_counter()
                 dt = time.perf_counter() - t0
-                entry = {"step": self.step, "loss": loss.item(), "lr": lr, "grad_norm": gnorm.item(),
-                         "time": round(self.wall + dt, 3), "data_s": round(t_data, 4),
-                         "samples_per_s": cfg.batch_size * self.world / dt,
-                         **{k: v.item() for k, v in parts.items()}}
-                self._write(entry)
-                if self.step % cfg.validate_every == 0 or self.step == stop:
+                # A session's first wait for data includes starting the workers: not a step's cost.
+                self.clock.record_step(dt - t_data if self.clock.step_s is None else dt)
+                self.wall += dt
+                if self.step % cfg.validate_every == 0:
                     last_val = self._validate()
-                self.wall += time.perf_counter() - t0  # wall time includes validation, not checkpoints
-                if self.step % cfg.checkpoint_every == 0 or self.step == stop:
+                if (self.step % cfg.checkpoint_every == 0
+                        or self.wall - self.wall_saved >= cfg.checkpoint_seconds):
                     self._checkpoint()
                 if bar is not None:
-                    bar.update(1)
-                    post = {"loss": f"{entry['loss']:.3g}"}
-                    if last_val:
+                    bar.update(self.clock.progress() * 100 - bar.n if budgeted else 1)
+                    post = {"step": self.step, "loss": f"{self.last_loss:.3g}"} if budgeted else \
+                        {"loss": f"{self.last_loss:.3g}"}
+                    if last_val and "gmean" in last_val:
                         post["val"] = f"{last_val['gmean']:.3g}"
                     bar.set_postfix(post)
+            if window:
+                self._log_window(window, time.perf_counter() - t_log)
+            if self.validator is not None and self.last_validated != self.step:
+                last_val = self._validate()
+            if self.last_saved != self.step:
+                self._checkpoint()
+            packed = self._pack()
         finally:
             if bar is not None:
                 bar.close()
         best = self.best if math.isfinite(self.best) else None
-        return {"step": self.step, "best": best, "last_validation": last_val,
-                "wall_time_s": self.wall, "run_time_s": time.perf_counter() - t_run}
+        return {"step": self.step, "stopped": stopped, "best": best, "last_validation": last_val,
+                "samples": self.step * cfg.samples_per_step * self.world, "wall_time_s": self.wall,
+                "run_time_s": time.perf_counter() - t_run, "elapsed_s": self.clock.elapsed(),
+                "model": str(packed) if packed else None}
 
-    def _validate(self) -> dict[str, float] | None:
-        if self.validator is None:
+    def _bar(self, budgeted: bool):
+        if not self.progress:
             return None
-        val = self.validator(self.model)
-        improved = val["gmean"] < self.best
-        if improved:
-            self.best = val["gmean"]
-            self.model.save(self.out / "best.safetensors", provenance=self.provenance())
-        self._write({"step": self.step, "validation": val, "best": improved, "time": round(self.wall, 3)})
-        return val
+        from tqdm import tqdm
+
+        if budgeted:
+            return tqdm(total=100, initial=round(self.clock.progress() * 100), desc="train",
+                        unit="% of budget", dynamic_ncols=True,
+                        bar_format="{l_bar}{bar}| {n:.0f}/100% [{elapsed}<{remaining}{postfix}]")
+        return tqdm(total=self.cfg.steps, initial=self.step, desc="train", unit="step", dynamic_ncols=True)
+
+    def _sync_flag(self, flag: bool) -> bool:
+        """``flag`` agreed by all ranks (any rank's True wins), so they stop at the same step."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor([float(flag)], device=self.device if self.device.type == "cuda" else "cpu")
+        dist.all_reduce(t)
+        return bool(t.item() > 0)
+
+    def _log_window(self, window: list[tuple], seconds: float) -> None:
+        """Check and write the log lines of the steps in ``window`` (one device read-back)."""
+        losses = torch.stack([w[0] for w in window])
+        gnorms = torch.stack([w[1] for w in window])
+        names = list(window[0][2])
+        parts = torch.stack([torch.stack([w[2][k] for k in names]) for w in window])
+        self._check_finite(torch.cat([losses, gnorms]), "loss or gradient norm")
+        losses, gnorms, parts = losses.tolist(), gnorms.tolist(), parts.tolist()
+        first = self.step - len(window) + 1
+        rate = len(window) * self.cfg.samples_per_step * self.world / max(seconds, 1e-9)
+        for i, (_, _, _, lr, t_data) in enumerate(window):
+            self._write({"step": first + i, "loss": losses[i], "lr": lr, "grad_norm": gnorms[i],
+                         "time": round(self.clock.elapsed(), 3), "data_s": round(t_data, 4),
+                         "samples_per_s": rate, **dict(zip(names, parts[i], strict=True))})
+        self.last_loss = losses[-1]
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -169,3 +169,12 @@ def _one_line(err: ValidationError) -> SpecError:
         wants_str = any(e["type"] == "string_type" for e in same_field)
         msg = "expected a number or an expression string" if wants_str else "expected a number"
     return SpecError(path, f"{msg[0].lower()}{msg[1:]}{suffix}")
+
+
+def spec_digest(spec) -> str:
+    """Hex digest of a spec's canonical JSON without its ``run`` options (they change how HyPINO
+    runs, not the solution): a problem's identity for cached and shipped reference solutions."""
+    import hashlib
+
+    content = json.dumps(spec.model_dump(mode="json", exclude={"run"}), sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()

@@ -9,7 +9,6 @@ is solved again and replaced.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from hyperpino.errors import HyperpinoError
 from hyperpino.pde.problem import Problem
 from hyperpino.pde.reference.solution import SOLVER_VERSION, ReferenceSolution
 from hyperpino.pde.reference.solve import default_h, solve_reference
+from hyperpino.pde.spec_io import spec_digest
 
 
 def cache_dir() -> Path:
@@ -28,8 +28,7 @@ def cache_dir() -> Path:
 def cache_key(problem: Problem, h: float, n: int) -> str:
     """Hex digest of the spec's canonical JSON without its ``run`` options (they change how HyPINO
     runs, not the solution), ``h``, ``n`` and :data:`SOLVER_VERSION`."""
-    content = json.dumps(problem.spec.model_dump(mode="json", exclude={"run"}), sort_keys=True)
-    text = f"{content}|h={float(h)!r}|n={int(n)}|v={SOLVER_VERSION}"
+    text = f"{spec_digest(problem.spec)}|h={float(h)!r}|n={int(n)}|v={SOLVER_VERSION}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
