@@ -11,7 +11,8 @@
 # 5. validates the bundled and the new model side by side (shipped references, held-out problems);
 # 6. leaves model.safetensors (fp16), log.jsonl.gz, bench.json, compare.json, summary.json in $OUT
 #    (at most 8 files come back) and prints one JSON line.
-# Rehearse on a CPU: DEVICE=cpu BUDGET=60s CONFIG=tools/cpu_rehearsal.toml OUT=/tmp/o bash tools/gpu_train.sh
+# Rehearse on a CPU (docs/training.md): DEVICE=cpu BUDGET=60s CONFIG=tools/cpu_rehearsal.toml OUT=/tmp/o \
+#   WHL=.whl311 PY=.venv/bin/python PYTHONPATH=tools/device_image BENCH_S=0 bash tools/gpu_train.sh
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu_out}
 BUDGET=${BUDGET:-450s}
