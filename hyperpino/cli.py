@@ -14,6 +14,8 @@ from pathlib import Path
 
 from hyperpino.errors import HyperpinoError
 
+_BENCH_OPTIONS = ("device", "presets", "batch_size", "workers")
+
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from hyperpino import bench
@@ -21,9 +23,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.name not in bench.BENCHMARKS:
         known = ", ".join(sorted(bench.BENCHMARKS))
         raise HyperpinoError(f"bench: unknown benchmark {args.name!r} (known: {known})")
+    module = bench.load(args.name)
+    # Options of single benchmarks, validated by the benchmark (one-line errors, exit code 2).
+    options = {k: getattr(args, k) for k in _BENCH_OPTIONS if getattr(args, k) is not None}
+    foreign = [k for k in options if k not in getattr(module, "OPTIONS", ())]
+    if foreign:
+        raise HyperpinoError(f"bench {args.name}: --{foreign[0].replace('_', '-')} is not an option "
+                             "of this benchmark")
     out_dir = Path(args.out or f"bench_out/{args.name}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = bench.load(args.name).run(quick=args.quick, out_dir=out_dir)
+    result = module.run(quick=args.quick, out_dir=out_dir, **options)
     print(json.dumps(result, sort_keys=True))
     return 0
 
@@ -126,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="one of: " + ", ".join(sorted(bench.BENCHMARKS)))
     p.add_argument("--quick", action="store_true", help="a smaller, faster version")
     p.add_argument("--out", help="folder for figures (default bench_out/NAME)")
+    # Values are checked by the benchmark, so that a bad one is a one-line error (exit code 2).
+    p.add_argument("--device", help="train: auto (default), cpu or cuda")
+    p.add_argument("--presets", help="train: comma-separated presets (default small; CUDA: small,paper)")
+    p.add_argument("--batch-size", help="train: problems per step (default 8; on CUDA 512)")
+    p.add_argument("--workers", help="train: data processes of the end-to-end run (default 1; on CUDA ≤ 16)")
     p.set_defaults(func=_cmd_bench)
     return parser
 
