@@ -9,7 +9,7 @@ where it is sound and fix it where it is not (type mix, physics-only source mean
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -31,11 +31,31 @@ class MMSConfig(BaseModel):
     """Number of additive terms of u* (inclusive range)."""
     max_depth: Annotated[int, Field(ge=1, le=3)] = 2
     """Deepest nesting of products/compositions in one term (1: a single atom of an affine map)."""
-    frequency: Range = (0.5, 2.5 * 3.141592653589793)
-    """Magnitude of the affine argument's gradient, |(a, b)| in atom(a·x + b·y + c)."""
+    frequency: Range = (0.5, 5 * 3.141592653589793)
+    """Magnitude of the affine argument's gradient, |(a, b)| in atom(a·x + b·y + c). Up to 5π so the
+    helmholtz benchmark's ~4.1π lies inside (the published generator stops at 2.5π)."""
+    frequency_law: Literal["uniform", "loguniform"] = "loguniform"
+    """How |(a, b)| is drawn in ``frequency``: log-uniform puts as many solutions in [0.5, 1.6] as
+    in [5, 15.7] — more slow ones than a uniform draw (median 2.8 against 8.1)."""
     amplitude: Range = (0.3, 2.0)
     atoms: tuple[str, ...] = ("sin", "cos", "tanh", "gauss", "rational", "poly1", "poly2", "poly3")
     """Atoms of the grammar: sin, cos, tanh, gauss = exp(−z²), rational = 1/(1+z²), polyK = z^K."""
+
+    # -- bubble solutions u* = B·φ (zero Dirichlet data on the box; see hyperpino.mms.bubble) --
+    bubble_fraction: Prob = 0.3
+    """Share of labelled problems whose u* is a bubble B times φ (B = (1−x²)(1−y²), or 1−x² for
+    evolution problems, whose y is time)."""
+    bubble_evolution: bool = True
+    """Whether evolution problems get the x-only bubble (False: only elliptic ones get bubbles)."""
+    bubble_constant: Prob = 0.25
+    """Share of bubble problems with a constant φ: −Δ(c·B) is a low-order polynomial source."""
+    bubble_smooth: Prob = 0.25
+    """Share of bubble problems with a smooth φ: 1–2 single atoms of frequency ``smooth_frequency``."""
+    smooth_frequency: Range = (0.2, 1.5)
+    bubble_bc_weights: dict[str, Weight] = Field(
+        default_factory=lambda: {"dirichlet": 0.8, "neumann": 0.1, "robin": 0.1}
+    )
+    """Condition mix of bubble problems (zero data matter for Dirichlet conditions)."""
 
     # -- operators --
     kind_weights: dict[str, Weight] = Field(
@@ -48,6 +68,11 @@ class MMSConfig(BaseModel):
     """Probability of each lower-order term (u, u_x, u_y) being present."""
     p_mixed: Prob = 0.3
     """Probability of a mixed derivative u_xy term (elliptic and hyperbolic)."""
+    p_helmholtz: Prob = 0.15
+    """Probability that an elliptic operator gets a large zeroth-order term (±, ``helmholtz``)."""
+    helmholtz: Range = (2.0, 200.0)
+    """Log-uniform magnitude range of that u coefficient: −Δu ∓ k²u with k up to ~14, and
+    Poisson–Boltzmann-like operators (helmholtz_G: u dominates the Laplacian 64-fold)."""
 
     # -- geometry (elliptic problems; evolution problems use the full box) --
     n_holes: tuple[int, int] = (0, 4)
@@ -93,10 +118,17 @@ class MMSConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> MMSConfig:
-        for name in ("n_terms", "frequency", "amplitude", "coefficient", "n_holes", "hole_size", "robin"):
+        for name in ("n_terms", "frequency", "amplitude", "coefficient", "n_holes", "hole_size", "robin",
+                     "smooth_frequency", "helmholtz"):
             lo, hi = getattr(self, name)
             if lo > hi or lo < 0:
                 raise ValueError(f"{name}: needs 0 <= low <= high, got {[lo, hi]}")
+        if self.frequency_law == "loguniform" and self.frequency[0] <= 0:
+            raise ValueError("frequency: a log-uniform law needs low > 0")
+        if self.helmholtz[0] <= 0:
+            raise ValueError("helmholtz: needs low > 0 (log-uniform)")
+        if self.bubble_constant + self.bubble_smooth > 1:
+            raise ValueError("bubble_constant + bubble_smooth: must not exceed 1")
         if self.n_terms[0] < 1:
             raise ValueError("n_terms: needs at least one term")
         if self.n_holes[1] > 4:
@@ -112,6 +144,7 @@ class MMSConfig(BaseModel):
             ("kind_weights", ("elliptic", "parabolic", "hyperbolic", "first-order")),
             ("hole_weights", ("disk", "rectangle", "triangle", "polygon")),
             ("bc_weights", ("dirichlet", "neumann", "robin")),
+            ("bubble_bc_weights", ("dirichlet", "neumann", "robin")),
         ):
             table = getattr(self, name)
             for key in table:
