@@ -70,12 +70,12 @@ def draw_params(
     frequency: tuple[float, float],
     amplitude: tuple[float, float],
     decimals: int,
-    law: str = "uniform",
+    log_share: float = 0.0,
 ) -> np.ndarray:
     """Random numbers for ``structure``, preorder, rounded to ``decimals``: ``(n_params,)``.
 
-    ``law``: how an atom's frequency |(a, b)| is drawn in ``frequency`` (``uniform`` or
-    ``loguniform``); polynomial atoms always get gentle uniform slopes."""
+    An atom's frequency |(a, b)| is drawn in ``frequency`` log-uniformly with probability
+    ``log_share``, else uniformly; polynomial atoms always get gentle uniform slopes."""
     out: list[float] = []
 
     def sign() -> float:
@@ -85,7 +85,7 @@ def draw_params(
         if n[0] == "atom":
             poly = n[1].startswith("poly")
             lo, hi = _POLY_FREQUENCY if poly else frequency
-            if law == "loguniform" and not poly:
+            if log_share > 0 and not poly and rng.random() < log_share:
                 omega = math.exp(rng.uniform(math.log(lo), math.log(hi)))
             else:
                 omega = rng.uniform(lo, hi)

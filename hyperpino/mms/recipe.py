@@ -111,6 +111,8 @@ def draw_operator(rng: np.random.Generator, kind: str, cfg: MMSConfig) -> np.nda
         lower = [i for i in (0, 1, 2) if rng.random() < cfg.p_lower_order]
         if kind == "elliptic":
             c[3], c[4] = s * _mag(rng, cfg.coefficient, d), s * _mag(rng, cfg.coefficient, d)
+            if rng.random() < cfg.p_isotropic:
+                c[4] = c[3]
             if rng.random() < cfg.p_mixed:
                 c[5] = np.round(rng.uniform(-0.8, 0.8) * 2 * np.sqrt(c[3] * c[4]), d)
         elif kind == "parabolic":  # c_t u_t + c_xx u_xx, opposite signs: forward diffusion
@@ -228,7 +230,7 @@ def draw_terms(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> list:
     else:
         mask = tuple(bool(c) for c in r.coeffs != 0)
     draw = lambda s: draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals,  # noqa: E731
-                                 cfg.frequency_law)
+                                 cfg.frequency_log_share)
     terms: list = []
     total = (0,) * 6
     tries = 0
