@@ -65,7 +65,8 @@ def _stats(args: argparse.Namespace) -> int:
     dist = stats.training_distribution(cfg, args.n, seed=args.seed, grid=args.grid)
     rep = stats.report(dist, examples)
     if not args.quiet:
-        print(f"{rep['n']} training samples (seed {args.seed}, acceptance {rep['acceptance']:.3f}); "
+        print(f"{rep['n']} training samples (seed {args.seed}, acceptance {rep['acceptance']:.3f}, "
+              f"{100 * rep['zero_data']:.1f}% with zero boundary data); "
               "cells: value (percentile in the training distribution)")
         print(stats.table(rep))
     if args.json:

@@ -54,8 +54,11 @@ class MMSConfig(BaseModel):
     bubble_smooth: Prob = 0.25
     """Share of bubble problems with a smooth φ: 1–2 single atoms of frequency ``smooth_frequency``."""
     smooth_frequency: Range = (0.2, 1.5)
+    bubble_plain: Prob = 0.5
+    """Share of elliptic bubble problems posed on the plain box (no holes, whose data B·φ is not
+    zero): with Dirichlet conditions these are −L u = f, u = 0 on the square."""
     bubble_bc_weights: dict[str, Weight] = Field(
-        default_factory=lambda: {"dirichlet": 0.8, "neumann": 0.1, "robin": 0.1}
+        default_factory=lambda: {"dirichlet": 0.85, "neumann": 0.075, "robin": 0.075}
     )
     """Condition mix of bubble problems (zero data matter for Dirichlet conditions)."""
 

@@ -80,7 +80,7 @@ def draw_recipe(cfg: MMSConfig, seed: int, index: int, attempt: int) -> Recipe:
     labelled = bool(fixed.random() >= cfg.physics_fraction)
     # Drawn after the type, from the same stream: a rejected draw keeps its bubble and φ kind, so
     # the accepted mix is the configured one.
-    b_draw, phi_draw = fixed.random(), fixed.random()
+    b_draw, phi_draw, plain_draw = fixed.random(), fixed.random(), fixed.random()
     bubble = 0
     if labelled and b_draw < cfg.bubble_fraction and (kind == "elliptic" or cfg.bubble_evolution):
         bubble = BOX if kind == "elliptic" else X_ONLY
@@ -91,7 +91,8 @@ def draw_recipe(cfg: MMSConfig, seed: int, index: int, attempt: int) -> Recipe:
         phi = "smooth"
     rng = np.random.default_rng([seed, index, attempt])
     coeffs = draw_operator(rng, kind, cfg)
-    holes = [] if kind != "elliptic" else draw_holes(rng, cfg)
+    plain = kind != "elliptic" or (bubble and plain_draw < cfg.bubble_plain)
+    holes = [] if plain else draw_holes(rng, cfg)
     recipe = Recipe(seed, index, attempt, kind, labelled, coeffs, [], holes, bubble=bubble, phi=phi)
     recipe.conditions = draw_conditions(rng, recipe, cfg)
     recipe.terms = draw_terms(rng, recipe, cfg) if labelled else draw_source(rng, cfg)

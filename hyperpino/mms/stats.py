@@ -38,6 +38,8 @@ BENCHMARKS = ("heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poi
 _CH = {name: i for i, name in enumerate(CHANNELS)}
 _BC = tuple(_CH[c] for c in ("dirichlet_value", "neumann_value", "robin_value"))
 _TINY = 1e-8
+ZERO_DATA = 0.999
+"""``source_share`` from which a problem counts as one with (numerically) zero boundary data."""
 _PAD = 4
 REFERENCE_H = 0.04
 """Mesh size of the reference solve for examples without an exact solution (coarse: ~1 s each)."""
@@ -160,12 +162,14 @@ def benchmark_paths() -> list[Path]:
 
 
 def report(dist: Distribution, examples: dict[str, dict[str, float]]) -> dict:
-    """The JSON object of ``hyperpino mms stats``: training quantiles, each example's values and
-    percentiles (``None`` where n/a)."""
+    """The JSON object of ``hyperpino mms stats``: training quantiles, the share of training problems
+    with zero boundary data (``zero_data``), each example's values and percentiles (``None``: n/a)."""
     clean = lambda v: None if not math.isfinite(v) else round(v, 4)  # noqa: E731
+    share = dist.values["source_share"]
     return {
         "n": int(len(dist.values[FEATURES[0]])),
         "acceptance": round(dist.acceptance, 3),
+        "zero_data": round(float((share >= ZERO_DATA).mean()), 4),
         "train": {k: dict(zip(("p5", "p50", "p95"), map(clean, dist.quantiles(k)), strict=True))
                   for k in FEATURES},
         "examples": {name: {k: {"value": clean(v[k]), "percentile": clean(dist.percentile(k, v[k]))}

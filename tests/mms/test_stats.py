@@ -51,6 +51,7 @@ def test_stats_cli_table_and_json(capsys, tmp_path):
     assert out[1].split()[:2] == ["problem", "zeroth"] and out[3].startswith("helmholtz")
     rep = json.loads(out[-1])
     assert rep["n"] == 12 and set(rep["examples"]) == {"helmholtz", "poisson_C"}
+    assert 0 <= rep["zero_data"] <= 1
     assert rep["examples"]["poisson_C"]["size"] == {"value": None, "percentile": None}  # no exact u
     assert 0 <= rep["examples"]["helmholtz"]["freq"]["percentile"] <= 100
     assert set(rep["train"]) == set(FEATURES)
