@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from hyperpino.errors import SpecError
-from hyperpino.mms.bubble import weight_texts
+from hyperpino.mms.bubble import NAMES, weight_texts
 from hyperpino.mms.holes import primitive
 from hyperpino.mms.recipe import CODES, Recipe
 from hyperpino.mms.templates import fmt, template
@@ -106,7 +106,8 @@ def recipe_dict(r: Recipe, active) -> dict:
     out = {
         "name": f"mms_s{r.seed}_i{r.index}",
         "description": f"manufactured {r.kind} problem (hyperpino.mms, seed {r.seed}, sample {r.index}, "
-                       f"{'labelled' if r.labelled else 'physics-only'})",
+                       f"{'labelled' if r.labelled else 'physics-only'}"
+                       f"{f', u* = B·φ with the {NAMES[r.bubble]} bubble, {r.phi} φ' if r.bubble else ''})",
         "coords": coords,
         "box": [[-1.0, 1.0], [-1.0, 1.0]],
         "geometry": {"primitives": prims, **({"csg": csg} if csg else {})},
