@@ -17,6 +17,7 @@ _EXPORTS = {
     "H5Dataset": ("datasets", "H5Dataset"),
     "StreamDataset": ("datasets", "StreamDataset"),
     "MMSGenerator": ("generator", "MMSGenerator"),
+    "evaluate_recipes": ("generator", "evaluate_recipes"),
     "evaluate_terms": ("generator", "evaluate_terms"),
     "generate_file": ("hdf5", "generate_file"),
     "CODES": ("recipe", "CODES"),

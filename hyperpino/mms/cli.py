@@ -1,4 +1,5 @@
-"""``hyperpino mms generate`` (HDF5 datasets) and ``hyperpino mms sample`` (one spec file)."""
+"""``hyperpino mms generate`` (HDF5 datasets), ``hyperpino mms sample`` (one spec file) and
+``hyperpino mms stats`` (where example problems fall in the training distribution)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,38 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(args: argparse.Namespace) -> int:
+    import json
+
+    from hyperpino.mms import stats
+    from hyperpino.mms.config import load_config
+
+    if args.n < 1 or args.grid < 8:
+        raise HyperpinoError("mms stats: --n must be positive and --grid at least 8")
+    paths = [] if args.no_benchmarks else stats.benchmark_paths()
+    paths += [Path(p) for p in args.specs]
+    if not paths:
+        raise HyperpinoError("mms stats: no example specs (give paths or drop --no-benchmarks)")
+    for p in paths:
+        if not p.is_file():
+            raise HyperpinoError(f"mms stats: no such file: {p}")
+    cfg = load_config(args.config)
+    examples = {}
+    for p in paths:
+        name = p.stem if p.stem not in examples else str(p)
+        examples[name] = stats.example_features(p, grid=args.grid, reference=not args.no_reference)
+    dist = stats.training_distribution(cfg, args.n, seed=args.seed, grid=args.grid)
+    rep = stats.report(dist, examples)
+    if not args.quiet:
+        print(f"{rep['n']} training samples (seed {args.seed}, acceptance {rep['acceptance']:.3f}, "
+              f"{100 * rep['zero_data']:.1f}% with zero boundary data); "
+              "cells: value (percentile in the training distribution)")
+        print(stats.table(rep))
+    if args.json:
+        print(json.dumps(rep, sort_keys=True))
+    return 0
+
+
 def register(sub) -> None:
     """Add ``mms`` with its subcommands to the main parser's subparsers ``sub``."""
     p = sub.add_parser("mms", help="manufactured problems: datasets and single spec files")
@@ -63,3 +96,15 @@ def register(sub) -> None:
     s.add_argument("--config", default=None)
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=_sample)
+    t = ms.add_parser("stats", help="where example problems fall in the training distribution")
+    t.add_argument("specs", nargs="*", help="spec files, in addition to the seven HyPINO benchmarks")
+    t.add_argument("--n", type=int, default=300, help="training samples to draw (default 300)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--grid", type=int, default=64)
+    t.add_argument("--config", default=None, help="TOML file of generator settings")
+    t.add_argument("--no-benchmarks", action="store_true", help="only the specs given")
+    t.add_argument("--no-reference", action="store_true",
+                   help="no reference solves for specs without an exact solution (size: n/a)")
+    t.add_argument("--json", action="store_true", help="print one JSON object on the last line")
+    t.add_argument("--quiet", action="store_true", help="no table (with --json: only the JSON line)")
+    t.set_defaults(func=_stats)

@@ -27,15 +27,40 @@ class MMSConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # -- random solutions u*(x, y) --
-    n_terms: tuple[int, int] = (2, 4)
-    """Number of additive terms of u* (inclusive range)."""
+    n_terms: tuple[int, int] = (1, 4)
+    """Number of additive terms of u* (inclusive range). Single terms keep high-frequency solutions
+    (and small normalised solutions, like the helmholtz benchmark's) from being averaged away."""
     max_depth: Annotated[int, Field(ge=1, le=3)] = 2
     """Deepest nesting of products/compositions in one term (1: a single atom of an affine map)."""
-    frequency: Range = (0.5, 2.5 * 3.141592653589793)
-    """Magnitude of the affine argument's gradient, |(a, b)| in atom(a·x + b·y + c)."""
+    frequency: Range = (0.5, 5 * 3.141592653589793)
+    """Magnitude of the affine argument's gradient, |(a, b)| in atom(a·x + b·y + c). Up to 5π so the
+    helmholtz benchmark's ~4.1π lies inside (the published generator stops at 2.5π)."""
+    frequency_log_share: Prob = 0.5
+    """Share of atoms whose |(a, b)| is drawn log-uniformly in ``frequency``, the rest uniformly: a
+    mixture with more slow atoms than the old uniform draw on [0.5, 2.5π] (25 % against 20 % below
+    2) and a heavier fast tail (16 % above 12) for small normalised solutions like helmholtz's."""
     amplitude: Range = (0.3, 2.0)
     atoms: tuple[str, ...] = ("sin", "cos", "tanh", "gauss", "rational", "poly1", "poly2", "poly3")
     """Atoms of the grammar: sin, cos, tanh, gauss = exp(−z²), rational = 1/(1+z²), polyK = z^K."""
+
+    # -- bubble solutions u* = B·φ (zero Dirichlet data on the box; see hyperpino.mms.bubble) --
+    bubble_fraction: Prob = 0.3
+    """Share of labelled problems whose u* is a bubble B times φ (B = (1−x²)(1−y²), or 1−x² for
+    evolution problems, whose y is time)."""
+    bubble_evolution: bool = True
+    """Whether evolution problems get the x-only bubble (False: only elliptic ones get bubbles)."""
+    bubble_constant: Prob = 0.25
+    """Share of bubble problems with a constant φ: −Δ(c·B) is a low-order polynomial source."""
+    bubble_smooth: Prob = 0.25
+    """Share of bubble problems with a smooth φ: 1–2 single atoms of frequency ``smooth_frequency``."""
+    smooth_frequency: Range = (0.2, 1.5)
+    bubble_plain: Prob = 0.5
+    """Share of elliptic bubble problems posed on the plain box (no holes, whose data B·φ is not
+    zero): with Dirichlet conditions these are −L u = f, u = 0 on the square."""
+    bubble_bc_weights: dict[str, Weight] = Field(
+        default_factory=lambda: {"dirichlet": 0.85, "neumann": 0.075, "robin": 0.075}
+    )
+    """Condition mix of bubble problems (zero data matter for Dirichlet conditions)."""
 
     # -- operators --
     kind_weights: dict[str, Weight] = Field(
@@ -48,6 +73,14 @@ class MMSConfig(BaseModel):
     """Probability of each lower-order term (u, u_x, u_y) being present."""
     p_mixed: Prob = 0.3
     """Probability of a mixed derivative u_xy term (elliptic and hyperbolic)."""
+    p_isotropic: Prob = 0.3
+    """Probability that an elliptic operator has equal u_xx and u_yy coefficients (a scaled Laplacian,
+    as in five of the seven benchmarks; independent draws never give one)."""
+    p_helmholtz: Prob = 0.15
+    """Probability that an elliptic operator gets a large zeroth-order term (±, ``helmholtz``)."""
+    helmholtz: Range = (2.0, 200.0)
+    """Log-uniform magnitude range of that u coefficient: −Δu ∓ k²u with k up to ~14, and
+    Poisson–Boltzmann-like operators (helmholtz_G: u dominates the Laplacian 64-fold)."""
 
     # -- geometry (elliptic problems; evolution problems use the full box) --
     n_holes: tuple[int, int] = (0, 4)
@@ -93,10 +126,17 @@ class MMSConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> MMSConfig:
-        for name in ("n_terms", "frequency", "amplitude", "coefficient", "n_holes", "hole_size", "robin"):
+        for name in ("n_terms", "frequency", "amplitude", "coefficient", "n_holes", "hole_size", "robin",
+                     "smooth_frequency", "helmholtz"):
             lo, hi = getattr(self, name)
             if lo > hi or lo < 0:
                 raise ValueError(f"{name}: needs 0 <= low <= high, got {[lo, hi]}")
+        if self.frequency_log_share > 0 and self.frequency[0] <= 0:
+            raise ValueError("frequency: a log-uniform law needs low > 0")
+        if self.helmholtz[0] <= 0:
+            raise ValueError("helmholtz: needs low > 0 (log-uniform)")
+        if self.bubble_constant + self.bubble_smooth > 1:
+            raise ValueError("bubble_constant + bubble_smooth: must not exceed 1")
         if self.n_terms[0] < 1:
             raise ValueError("n_terms: needs at least one term")
         if self.n_holes[1] > 4:
@@ -112,6 +152,7 @@ class MMSConfig(BaseModel):
             ("kind_weights", ("elliptic", "parabolic", "hyperbolic", "first-order")),
             ("hole_weights", ("disk", "rectangle", "triangle", "polygon")),
             ("bc_weights", ("dirichlet", "neumann", "robin")),
+            ("bubble_bc_weights", ("dirichlet", "neumann", "robin")),
         ):
             table = getattr(self, name)
             for key in table:

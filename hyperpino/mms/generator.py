@@ -26,7 +26,7 @@ from hyperpino.mms import points
 from hyperpino.mms.batch import Batch
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.grid_sdf import grid_sdf, reach_for
-from hyperpino.mms.jets import compile_terms, jets
+from hyperpino.mms.jets import batch_jets, compile_batch
 from hyperpino.mms.recipe import KINDS, Recipe, draw_recipe
 from hyperpino.pde.discretize import CHANNELS
 from hyperpino.pde.geometry import grid_points
@@ -36,12 +36,19 @@ _RETRY = 8
 """Most attempts of one index evaluated together in a retry round (1, 2, 4, … per round)."""
 
 
-def evaluate_terms(terms: list[list], pts: Tensor) -> Tensor:
+def evaluate_terms(terms: list[list], pts: Tensor, bubble=None) -> Tensor:
     """Σ over each sample's terms of (u, u_x, u_y, u_xx, u_yy, u_xy): ``(B, M, 6)`` at ``pts (B, M, 2)``.
 
-    ``terms[b]`` is a list of (structure, params); see :mod:`hyperpino.mms.jets`.
+    ``terms[b]`` is a list of (structure, params); see :mod:`hyperpino.mms.jets`. ``bubble (B,)``:
+    bubble codes multiplying each sum (:mod:`hyperpino.mms.bubble`); none by default.
     """
-    return jets(compile_terms(terms), pts[..., 0], pts[..., 1]).transpose(1, 2)
+    x, y = pts[..., 0].contiguous(), pts[..., 1].contiguous()
+    return batch_jets(compile_batch(terms, bubble), x, y).transpose(1, 2)
+
+
+def evaluate_recipes(recipes: list[Recipe], pts: Tensor) -> Tensor:
+    """u* of labelled recipes (f of physics-only ones) and derivatives: ``(B, M, 6)`` at ``pts (B, M, 2)``."""
+    return evaluate_terms([r.terms for r in recipes], pts, [r.bubble for r in recipes])
 
 
 class MMSGenerator:
@@ -177,15 +184,15 @@ class MMSGenerator:
 
         # Exact data (see hyperpino.mms.jets): u and f on the grid, six derivatives inside, u and
         # its gradient at band feet and boundary points. Physics-only terms are f itself.
-        prog = compile_terms([r.terms for r in recipes])
+        parts = compile_batch([r.terms for r in recipes], [r.bubble for r in recipes])
         op = torch.where(labelled[:, None], coeffs, coeffs.new_tensor([1.0, 0, 0, 0, 0, 0]))
-        uf = jets(prog, self.grid[None, :, 0], self.grid[None, :, 1], operator=op)
+        uf = batch_jets(parts, self.grid[None, :, 0], self.grid[None, :, 1], operator=op)
         u_grid, f_grid = uf[:, 0], uf[:, 1]
-        d_int = jets(prog, interior[..., 0], interior[..., 1]).transpose(1, 2)
+        d_int = batch_jets(parts, interior[..., 0], interior[..., 1]).transpose(1, 2)
         f_int = torch.where(labelled[:, None], (d_int * coeffs[:, None]).sum(-1), d_int[..., 0])
         kb = border.shape[1]
         both = torch.cat([near.foot, bnd], 1)
-        d1 = jets(prog, both[..., 0].contiguous(), both[..., 1].contiguous(), order=1)
+        d1 = batch_jets(parts, both[..., 0].contiguous(), both[..., 1].contiguous(), order=1)
         d_feet, d_bnd = d1[..., :kb], d1[..., kb:]
 
         code_b, a_b, b_b, g_b = cond.rows(slots, lin, bpiece, slot, bnd, bnormal, d_bnd, labelled)

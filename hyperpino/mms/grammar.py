@@ -70,8 +70,12 @@ def draw_params(
     frequency: tuple[float, float],
     amplitude: tuple[float, float],
     decimals: int,
+    log_share: float = 0.0,
 ) -> np.ndarray:
-    """Random numbers for ``structure``, preorder, rounded to ``decimals``: ``(n_params,)``."""
+    """Random numbers for ``structure``, preorder, rounded to ``decimals``: ``(n_params,)``.
+
+    An atom's frequency |(a, b)| is drawn in ``frequency`` log-uniformly with probability
+    ``log_share``, else uniformly; polynomial atoms always get gentle uniform slopes."""
     out: list[float] = []
 
     def sign() -> float:
@@ -79,8 +83,13 @@ def draw_params(
 
     def node(n: tuple) -> None:
         if n[0] == "atom":
-            lo, hi = _POLY_FREQUENCY if n[1].startswith("poly") else frequency
-            omega, theta = rng.uniform(lo, hi), rng.uniform(0.0, 2.0 * math.pi)
+            poly = n[1].startswith("poly")
+            lo, hi = _POLY_FREQUENCY if poly else frequency
+            if log_share > 0 and not poly and rng.random() < log_share:
+                omega = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+            else:
+                omega = rng.uniform(lo, hi)
+            theta = rng.uniform(0.0, 2.0 * math.pi)
             shift = rng.uniform(-math.pi, math.pi) if n[1] in _PERIODIC else rng.uniform(-1.0, 1.0)
             out.extend((omega * math.cos(theta), omega * math.sin(theta), shift))
         elif n[0] == "comp":

@@ -76,10 +76,17 @@ class Program:
     right: np.ndarray
     amp: np.ndarray
     levels: list[list[tuple[int, int, int, int]]]
+    bubble: np.ndarray | None = None
+    """Per sample, the bubble code (:mod:`hyperpino.mms.bubble`) that multiplies its sum; ``None``:
+    no bubbles in this program."""
 
 
-def compile_terms(terms: list[list]) -> Program:
-    """Lay out ``terms[b]`` (lists of ``(structure, params)``) of ``B`` samples for :func:`jets`."""
+def compile_terms(terms: list[list], bubble=None) -> Program:
+    """Lay out ``terms[b]`` (lists of ``(structure, params)``) of ``B`` samples for :func:`jets`;
+    ``bubble (B,)`` (optional) bubble codes, see :mod:`hyperpino.mms.bubble`."""
+    codes = None if bubble is None else np.asarray(bubble, dtype=np.int64).reshape(len(terms))
+    if codes is not None and not codes.any():
+        codes = None
     by_structure: dict[tuple, list] = {}
     for b, sample in enumerate(terms):
         for t, (structure, params) in enumerate(sample):
@@ -111,7 +118,7 @@ def compile_terms(terms: list[list]) -> Program:
     if not count:
         z = np.zeros(0)
         e = z.astype(np.int64)
-        return Program(len(terms), e, e, np.zeros((0, 3)), np.zeros((0, 2)), e, e, z, [])
+        return Program(len(terms), e, e, np.zeros((0, 3)), np.zeros((0, 2)), e, e, z, [], codes)
     cat = {k: np.concatenate(v) for k, v in cols.items()}
     order = np.lexsort((cat["slot"], cat["group"], cat["op"], cat["height"]))
     where = np.empty_like(order)
@@ -126,4 +133,4 @@ def compile_terms(terms: list[list]) -> Program:
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         levels[height[start]].append((int(op[start]), int(group[start]), int(start), int(stop)))
     return Program(len(terms), op, cat["sample"][order], cat["p"][order], k, remap(cat["left"][order]),
-                   remap(cat["right"][order]), cat["amp"][order], levels)
+                   remap(cat["right"][order]), cat["amp"][order], levels, codes)

@@ -22,9 +22,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from hyperpino.mms import bubble
 from hyperpino.mms.jet_program import COMP, GROUPS, LEAF, MUL, ROOT, Program, compile_terms
 
-__all__ = ["Program", "compile_terms", "jets"]
+__all__ = ["Program", "batch_jets", "compile_batch", "compile_terms", "jets"]
 
 _ALIGN = 64
 """Point counts are padded to a multiple of this, so every row is covered by the vectorised
@@ -104,13 +105,16 @@ def jets(prog: Program, x: Tensor, y: Tensor, order: int = 2, operator: Tensor |
 
     Returns ``(B, K, N)``: u, u_x, u_y (``order=1``, K = 3) and u_xx, u_yy, u_xy (``order=2``,
     K = 6); with ``operator (B, 6)`` (implies ``order=2``) instead ``(B, 2, N)``: u and
-    Σ_k operator[:, k]·D_k u.
+    Σ_k operator[:, k]·D_k u. With bubble codes in ``prog`` the sum is multiplied by each sample's
+    bubble B first (Leibniz's rule on the jets, then the operator): the same numbers up to
+    round-off, bitwise different from the plain path, so :func:`batch_jets` keeps plain samples
+    apart.
     """
     kk = 6 if order == 2 or operator is not None else 3
     b, n = prog.n_samples, x.shape[1]
     dev, dt = x.device, x.dtype
     weights = None
-    if operator is not None:
+    if operator is not None and prog.bubble is None:
         weights = np.zeros((b, 2, 6))
         weights[:, 0, 0] = 1.0
         weights[:, 1] = operator.detach().cpu().double().numpy()
@@ -121,13 +125,61 @@ def jets(prog: Program, x: Tensor, y: Tensor, order: int = 2, operator: Tensor |
     pad = -n % _ALIGN
     if pad:
         x, y = torch.nn.functional.pad(x, (0, pad)), torch.nn.functional.pad(y, (0, pad))
-    out = x.new_empty(b, d.n_out, n + pad)
+    out = x.new_empty(b, 2 if operator is not None else d.n_out, n + pad)
     shared = x.shape[0] == 1 and b != 1
     work = _Workspace(prog, d, kk, min(chunk, n + pad), x)
+    codes = op = None
+    if prog.bubble is not None:
+        codes = torch.as_tensor(prog.bubble, device=dev)[:, None, None]
+        op = None if operator is None else operator.to(device=dev, dtype=dt)[:, :, None]
     for c0 in range(0, n + pad, chunk):
         c1 = min(c0 + chunk, n + pad)
-        out[:, :, c0:c1] = _chunk(prog, d, work, x[:, c0:c1], y[:, c0:c1], shared)
+        acc = _chunk(prog, d, work, x[:, c0:c1], y[:, c0:c1], shared)
+        if codes is not None:
+            acc = _bubble(acc, codes, x[:, c0:c1], y[:, c0:c1], op)
+        out[:, :, c0:c1] = acc
     return out[:, :, :n]
+
+
+def _bubble(s: Tensor, codes: Tensor, x: Tensor, y: Tensor, op: Tensor | None) -> Tensor:
+    """Jets ``s (B, K, m)`` of φ -> those of B·φ (each sample's bubble ``codes (B, 1, 1)``), or
+    ``(B, 2, m)`` u and L u with ``op (B, 6, 1)``."""
+    order = 1 if s.shape[1] == 3 else 2
+    b = bubble.bubble_jet(bubble.NONE, x, y, order)
+    for code in (bubble.BOX, bubble.X_ONLY):
+        b = torch.where(codes == code, bubble.bubble_jet(code, x, y, order), b)
+    u = bubble.apply(b, s)
+    if op is None:
+        return u
+    return torch.stack([u[:, 0], (u * op).sum(1)], 1)
+
+
+def compile_batch(terms: list[list], bubble_codes=None) -> list[tuple[np.ndarray, Program]]:
+    """``terms`` of ``B`` samples with bubble codes ``(B,)`` as ``(sample indices, Program)`` parts
+    for :func:`batch_jets`: samples without a bubble in one program, those with one in another, so
+    a sample's numbers never depend on which others share its batch."""
+    codes = np.zeros(len(terms), dtype=np.int64) if bubble_codes is None else np.asarray(bubble_codes)
+    parts = [np.flatnonzero(codes == 0), np.flatnonzero(codes != 0)]
+    return [(idx, compile_terms([terms[i] for i in idx], codes[idx])) for idx in parts if len(idx)]
+
+
+def batch_jets(parts: list[tuple[np.ndarray, Program]], x: Tensor, y: Tensor, order: int = 2,
+               operator: Tensor | None = None) -> Tensor:
+    """:func:`jets` of the parts of :func:`compile_batch`, in sample order: ``(B, K, N)``."""
+    if len(parts) == 1:
+        return jets(parts[0][1], x, y, order, operator)
+    b = sum(len(idx) for idx, _ in parts)
+    shared = x.shape[0] == 1 and b != 1
+    out = None
+    for idx, prog in parts:
+        t = torch.as_tensor(idx, device=x.device)
+        xs, ys = (x, y) if shared else (x.index_select(0, t), y.index_select(0, t))
+        op = None if operator is None else operator.index_select(0, t.to(operator.device))
+        part = jets(prog, xs, ys, order, op)
+        if out is None:
+            out = x.new_empty(b, *part.shape[1:])
+        out.index_copy_(0, t, part)
+    return out
 
 
 class _Workspace:

@@ -17,6 +17,7 @@ from functools import cache
 
 import numpy as np
 
+from hyperpino.mms.bubble import BOX, X_ONLY, weight_texts
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.grammar import draw_params, draw_structure
 from hyperpino.mms.holes import MAX_VERTICES, draw_holes, piece_names, weighted
@@ -36,7 +37,8 @@ _FIT = 0.85
 class Recipe:
     """A drawn problem. ``coeffs (6,)`` in TERMS order; ``terms`` (structure, params) of u* or, when
     not ``labelled``, of the source f; ``conditions`` global piece -> list of ``(code, a, b, lin)``
-    where ``lin = (α, β, γ)`` is the physics-only value α + β·x + γ·y (zeros when labelled)."""
+    where ``lin = (α, β, γ)`` is the physics-only value α + β·x + γ·y (zeros when labelled);
+    ``bubble`` the code of the factor B multiplying u* (labelled problems only)."""
 
     seed: int
     index: int
@@ -49,6 +51,10 @@ class Recipe:
     conditions: dict[int, list[tuple[int, float, float, tuple[float, float, float]]]] = field(
         default_factory=dict
     )
+    bubble: int = 0
+    """u* = B·(Σ terms) with bubble B of this code (:mod:`hyperpino.mms.bubble`); 0: u* = Σ terms."""
+    phi: str = "grammar"
+    """How the terms were drawn: ``grammar``, or for bubbles also ``constant`` or ``smooth``."""
 
     @property
     def evolution(self) -> bool:
@@ -72,10 +78,22 @@ def draw_recipe(cfg: MMSConfig, seed: int, index: int, attempt: int) -> Recipe:
     names = [k for k in KINDS if cfg.kind_weights.get(k, 0) > 0]
     kind = names[weighted(fixed, list(itertools.accumulate(cfg.kind_weights[k] for k in names)))]
     labelled = bool(fixed.random() >= cfg.physics_fraction)
+    # Drawn after the type, from the same stream: a rejected draw keeps its bubble and φ kind, so
+    # the accepted mix is the configured one.
+    b_draw, phi_draw, plain_draw = fixed.random(), fixed.random(), fixed.random()
+    bubble = 0
+    if labelled and b_draw < cfg.bubble_fraction and (kind == "elliptic" or cfg.bubble_evolution):
+        bubble = BOX if kind == "elliptic" else X_ONLY
+    phi = "grammar"
+    if bubble and phi_draw < cfg.bubble_constant:
+        phi = "constant"
+    elif bubble and phi_draw < cfg.bubble_constant + cfg.bubble_smooth:
+        phi = "smooth"
     rng = np.random.default_rng([seed, index, attempt])
     coeffs = draw_operator(rng, kind, cfg)
-    holes = [] if kind != "elliptic" else draw_holes(rng, cfg)
-    recipe = Recipe(seed, index, attempt, kind, labelled, coeffs, [], holes)
+    plain = kind != "elliptic" or (bubble and plain_draw < cfg.bubble_plain)
+    holes = [] if plain else draw_holes(rng, cfg)
+    recipe = Recipe(seed, index, attempt, kind, labelled, coeffs, [], holes, bubble=bubble, phi=phi)
     recipe.conditions = draw_conditions(rng, recipe, cfg)
     recipe.terms = draw_terms(rng, recipe, cfg) if labelled else draw_source(rng, cfg)
     return recipe
@@ -94,6 +112,8 @@ def draw_operator(rng: np.random.Generator, kind: str, cfg: MMSConfig) -> np.nda
         lower = [i for i in (0, 1, 2) if rng.random() < cfg.p_lower_order]
         if kind == "elliptic":
             c[3], c[4] = s * _mag(rng, cfg.coefficient, d), s * _mag(rng, cfg.coefficient, d)
+            if rng.random() < cfg.p_isotropic:
+                c[4] = c[3]
             if rng.random() < cfg.p_mixed:
                 c[5] = np.round(rng.uniform(-0.8, 0.8) * 2 * np.sqrt(c[3] * c[4]), d)
         elif kind == "parabolic":  # c_t u_t + c_xx u_xx, opposite signs: forward diffusion
@@ -108,6 +128,9 @@ def draw_operator(rng: np.random.Generator, kind: str, cfg: MMSConfig) -> np.nda
             lower = [i for i in lower if i != 2]
         for i in lower:
             c[i] = (1.0 if rng.random() < 0.5 else -1.0) * _mag(rng, cfg.coefficient, d)
+        if kind == "elliptic" and rng.random() < cfg.p_helmholtz:  # −Δu ∓ k²u: large zeroth order
+            lo, hi = np.log(cfg.helmholtz[0]), np.log(cfg.helmholtz[1])
+            c[0] = (1.0 if rng.random() < 0.5 else -1.0) * np.round(np.exp(rng.uniform(lo, hi)), d)
         if classify(float(c[3]), float(c[5]), float(c[4])) == kind and np.abs(c[1:]).sum() > 0:
             return c
     raise RuntimeError(f"could not draw a {kind} operator from the configured coefficients")
@@ -128,8 +151,9 @@ def _condition(rng: np.random.Generator, code: int, cfg: MMSConfig, labelled: bo
 
 def draw_conditions(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> dict[int, list]:
     """Condition(s) per global piece; pieces hidden by the CSG are dropped later."""
-    names = [k for k in ("dirichlet", "neumann", "robin") if cfg.bc_weights.get(k, 0) > 0]
-    cum = list(itertools.accumulate(cfg.bc_weights[k] for k in names))
+    weights = cfg.bubble_bc_weights if r.bubble else cfg.bc_weights
+    names = [k for k in ("dirichlet", "neumann", "robin") if weights.get(k, 0) > 0]
+    cum = list(itertools.accumulate(weights[k] for k in names))
     pick = lambda: CODES.index(names[weighted(rng, cum)])  # noqa: E731
     out: dict[int, list] = {}
     if r.kind == "elliptic":
@@ -159,16 +183,31 @@ _VALUE, _GRADIENT = (1, 0, 0, 0, 0, 0), (0, 1, 0, 0, 0, 0)
 
 
 @cache
-def _sizes(structure: tuple, mask: tuple) -> tuple[int, ...]:
-    """(length, nodes) of a term's text in the source, the value and a gradient component."""
+def _sizes(structure: tuple, mask: tuple, bubble: bool = False) -> tuple[int, ...]:
+    """(length, nodes) of a term's text in the source, the value and a gradient component.
+
+    With a bubble each derivative D_j of the term in ``mask`` is written once (it is multiplied
+    by its own polynomial W_j, see :mod:`hyperpino.mms.to_spec`), and a gradient component is
+    B_x·u + B·u_x."""
     t = template(structure)
-    return (*t.combo_size(mask), *t.combo_size(_VALUE), *t.combo_size(_GRADIENT))
+    if not bubble:
+        return (*t.combo_size(mask), *t.combo_size(_VALUE), *t.combo_size(_GRADIENT))
+    unit = [t.combo_size(tuple(k == j for k in range(6))) for j in range(6) if mask[j]]
+    src = (sum(u[0] for u in unit), sum(u[1] for u in unit))
+    val, grad = t.combo_size(_VALUE), t.combo_size(_GRADIENT)
+    return (*src, *val, val[0] + grad[0], val[1] + grad[1])
 
 
-def _largest(total) -> tuple[int, int]:
+_BUBBLE_TEXT = (480, 150)
+"""Upper estimate of (length, nodes) of the bubble polynomials W_j and the products around them."""
+
+
+def _largest(total, bubble: bool = False) -> tuple[int, int]:
     """(length, nodes) of the largest spec expression — the source, or a Robin value
     a·u + b·∂u/∂n — of terms with summed sizes ``total`` (as :func:`_sizes`)."""
-    return max(total[0], total[2] + 2 * total[4] + 80), max(total[1], total[3] + 2 * total[5] + 30)
+    extra = _BUBBLE_TEXT if bubble else (0, 0)
+    return (max(total[0] + extra[0], total[2] + 2 * total[4] + 80 + extra[0] // 3),
+            max(total[1] + extra[1], total[3] + 2 * total[5] + 30 + extra[1] // 3))
 
 
 def draw_terms(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> list:
@@ -177,8 +216,22 @@ def draw_terms(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> list:
     A structure whose text would not fit is redrawn before its numbers are drawn (the size
     estimate depends on the structure and the operator only).
     """
+    if r.phi == "constant":  # amp·(0·x + 0·y + 1)
+        amp = (1.0 if rng.random() < 0.5 else -1.0) * _mag(rng, cfg.amplitude, cfg.decimals)
+        return [(("term", ("atom", "poly1")), np.array([amp, 0.0, 0.0, 1.0]))]
+    if r.phi == "smooth":
+        out = []
+        for _ in range(int(rng.integers(1, 3))):
+            s = ("term", ("atom", _SMOOTH[int(rng.integers(len(_SMOOTH)))]))
+            out.append((s, draw_params(rng, s, cfg.smooth_frequency, cfg.amplitude, cfg.decimals)))
+        return out
     n = int(rng.integers(cfg.n_terms[0], cfg.n_terms[1] + 1))
-    mask = tuple(bool(c) for c in r.coeffs != 0)
+    if r.bubble:
+        mask = bubble_mask(r.bubble, r.coeffs)
+    else:
+        mask = tuple(bool(c) for c in r.coeffs != 0)
+    draw = lambda s: draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals,  # noqa: E731
+                                 cfg.frequency_log_share)
     terms: list = []
     total = (0,) * 6
     tries = 0
@@ -186,16 +239,25 @@ def draw_terms(rng: np.random.Generator, r: Recipe, cfg: MMSConfig) -> list:
         tries += 1
         s = draw_structure(rng, cfg.atoms, cfg.max_depth)
         if cfg.fit_spec:
-            grown = tuple(a + b for a, b in zip(total, _sizes(s, mask), strict=True))
-            length, nodes = _largest(grown)
+            grown = tuple(a + b for a, b in zip(total, _sizes(s, mask, bool(r.bubble)), strict=True))
+            length, nodes = _largest(grown, bool(r.bubble))
             if length > _FIT * MAX_LENGTH or nodes > _FIT * MAX_NODES:
                 continue
             total = grown
-        terms.append((s, draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals)))
+        terms.append((s, draw(s)))
     if not terms:  # nothing fitted: one plain atom always does
         s = ("term", ("atom", "sin"))
-        terms = [(s, draw_params(rng, s, cfg.frequency, cfg.amplitude, cfg.decimals))]
+        terms = [(s, draw(s))]
     return terms
+
+
+_SMOOTH = ("sin", "cos", "gauss", "rational")
+"""Atoms of smooth bubble factors φ (no polynomials: with B they would add little)."""
+
+
+def bubble_mask(code: int, coeffs) -> tuple[bool, ...]:
+    """Which derivatives D_j φ the source L(B·φ) involves: ``(6,)`` bools."""
+    return tuple(t is not None for t in weight_texts(code, coeffs, str))
 
 
 def draw_source(rng: np.random.Generator, cfg: MMSConfig) -> list:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from hyperpino.errors import SpecError
+from hyperpino.mms.bubble import NAMES, weight_texts
 from hyperpino.mms.holes import primitive
 from hyperpino.mms.recipe import CODES, Recipe
 from hyperpino.mms.templates import fmt, template
@@ -25,7 +26,16 @@ def _sum(parts: list[str]) -> str:
 
 
 def _combo(r: Recipe, weights) -> str:
-    return _sum([p for s, v in r.terms for p in template(s).combo_text(v, weights)])
+    """Σ_k weights[k]·D_k u* as text; with a bubble u* = B·φ this is Σ_j W_j·D_j φ (Leibniz)."""
+    if not r.bubble:
+        return _sum([p for s, v in r.terms for p in template(s).combo_text(v, weights)])
+    out = []
+    for j, w in enumerate(weight_texts(r.bubble, weights, fmt)):
+        unit = tuple(float(k == j) for k in range(6))
+        parts = [p for s, v in r.terms for p in template(s).combo_text(v, unit)]
+        if w is not None and parts:
+            out.append(f"({w})*({_sum(parts)})")
+    return _sum(out)
 
 
 def _normal_derivative(r: Recipe, g: int) -> str:
@@ -96,7 +106,8 @@ def recipe_dict(r: Recipe, active) -> dict:
     out = {
         "name": f"mms_s{r.seed}_i{r.index}",
         "description": f"manufactured {r.kind} problem (hyperpino.mms, seed {r.seed}, sample {r.index}, "
-                       f"{'labelled' if r.labelled else 'physics-only'})",
+                       f"{'labelled' if r.labelled else 'physics-only'}"
+                       f"{f', u* = B·φ with the {NAMES[r.bubble]} bubble, {r.phi} φ' if r.bubble else ''})",
         "coords": coords,
         "box": [[-1.0, 1.0], [-1.0, 1.0]],
         "geometry": {"primitives": prims, **({"csg": csg} if csg else {})},

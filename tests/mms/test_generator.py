@@ -4,7 +4,7 @@ import torch
 
 from hyperpino.mms import KINDS, MMSConfig, MMSGenerator, draw_recipe, template
 from hyperpino.mms.batch_geometry import HoleBatch, nearest
-from hyperpino.mms.generator import evaluate_terms
+from hyperpino.mms.generator import evaluate_recipes
 from hyperpino.pde.discretize import CHANNELS, exact_residuals
 from hyperpino.pde.operator import classify
 from hyperpino.pde.problem import build_problem
@@ -24,8 +24,7 @@ def test_source_is_operator_of_solution_by_finite_differences(batch64):
         if not bool(s.labelled):
             continue
         p = s.interior[:8][None]
-        terms = [s.recipe.terms]
-        u = lambda q, terms=terms: evaluate_terms(terms, q)[..., 0]  # noqa: E731
+        u = lambda q, r=s.recipe: evaluate_recipes([r], q)[..., 0]  # noqa: E731
         ex, ey = torch.tensor([h, 0.0], dtype=p.dtype), torch.tensor([0.0, h], dtype=p.dtype)
         ux = (u(p + ex) - u(p - ex)) / (2 * h)
         uy = (u(p + ey) - u(p - ey)) / (2 * h)
@@ -44,7 +43,7 @@ def test_boundary_rows_match_solution_and_normals_point_out(batch64):
         s = batch64[i]
         if not bool(s.labelled):
             continue
-        d = evaluate_terms([s.recipe.terms], s.boundary[None])[0]
+        d = evaluate_recipes([s.recipe], s.boundary[None])[0]
         res = s.a * d[:, 0] + s.b * (d[:, 1:3] * s.normal).sum(-1) - s.g
         assert res.abs().max() < 1e-9
         holes = HoleBatch.from_lists([s.recipe.holes], dtype=torch.float64)
