@@ -9,7 +9,7 @@
 # 3. measures throughput (`hyperpino bench train --device cuda --quick`, capped at BENCH_S seconds);
 # 4. trains for BUDGET from INIT (default: the bundled model) with tools/gpu_small.toml;
 # 5. validates the bundled and the new model side by side (shipped references, held-out problems);
-# 6. leaves model.safetensors (fp16), log.jsonl.gz, bench.json, compare.json, summary.json in $OUT
+# 6. leaves model.safetensors and last.safetensors (fp16), log.jsonl.gz, bench.json, compare.json, summary.json in $OUT
 #    (at most 8 files come back) and prints one JSON line.
 # Rehearse on a CPU (docs/training.md): DEVICE=cpu BUDGET=60s CONFIG=tools/cpu_rehearsal.toml OUT=/tmp/o \
 #   WHL=.whl311 PY=.venv/bin/python PYTHONPATH=tools/device_image BENCH_S=0 bash tools/gpu_train.sh
@@ -42,16 +42,18 @@ fi
 
 t0=$(date +%s)
 $PY -m hyperpino train --config "$CONFIG" --time-budget "$BUDGET" --init "$INIT" --device "$DEVICE" \
-  --out "$RUN" --quiet >"$OUT/train.out" 2>"$OUT/train.err"
+  --out "$RUN" --threads "${THREADS:-2}" --quiet >"$OUT/train.out" 2>"$OUT/train.err"
 rc=$?
 t1=$(date +%s)
 tail -3 "$OUT/train.err"
 [ -f "$RUN/log.jsonl" ] && gzip -c "$RUN/log.jsonl" >"$OUT/log.jsonl.gz"
 [ -f "$RUN/model.safetensors" ] && cp "$RUN/model.safetensors" "$OUT/model.safetensors"
+# The last weights too (fp16): the best-validated model may be the starting point itself.
+[ -f "$RUN/last.safetensors" ] && $PY -m hyperpino pack-model "$RUN/last.safetensors" "$OUT/last.safetensors" >/dev/null
 MODEL="$RUN/model.safetensors"
 [ -f "$MODEL" ] || MODEL="$RUN/best.safetensors"
 if [ -f "$MODEL" ]; then
-  $PY tools/compare_models.py bundled "$MODEL" --device "$DEVICE" >"$OUT/compare.json" 2>>"$OUT/train.err"
+  $PY tools/compare_models.py bundled "$MODEL" "$OUT/last.safetensors" --device "$DEVICE" >"$OUT/compare.json" 2>>"$OUT/train.err"
 fi
 $PY - "$OUT" "$rc" "$((t1 - t0))" <<'PYEOF' | tee "$OUT/summary.json"
 import json, sys

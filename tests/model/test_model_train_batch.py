@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from hyperpino.mms import MMSConfig, MMSGenerator
-from hyperpino.mms.generator import evaluate_terms
+from hyperpino.mms.generator import evaluate_recipes
 from hyperpino.model import HyPINO
 from hyperpino.model.inputs import DATA_CHANNELS
 from hyperpino.model.loss import LossWeights, hypino_loss
@@ -22,10 +22,8 @@ def mms_batch():
 
 def template_derivs(batch, scale: float = 1.0):
     """``derivs(points, order)`` of the manufactured solutions themselves, times ``scale``."""
-    terms = [r.terms for r in batch.recipes]
-
     def derivs(points, order):
-        d = evaluate_terms(terms, points.double()).float() * scale
+        d = evaluate_recipes(batch.recipes, points.double()).float() * scale
         rows = [torch.stack([d[..., 3], d[..., 5]], -1), torch.stack([d[..., 5], d[..., 4]], -1)]
         hess = torch.stack(rows, -2)
         return Derivatives(d[..., 0], d[..., 1:3], hess if order == 2 else None)
