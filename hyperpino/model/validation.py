@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from hyperpino.model.inputs import Inputs, problem_inputs
+from hyperpino.model.output_layer import Rows, problem_rows, solve_output_layer
 from hyperpino.pde.metrics import rel_l2
 
 REFERENCES = Path(__file__).resolve().parent / "weights" / "validation.h5"
@@ -34,6 +35,7 @@ class _Case:
     inputs: Inputs
     points: Tensor  # canonical points of the masked evaluation grid (P, 2)
     ref: np.ndarray  # reference values there (P,)
+    rows: Rows  # collocation rows for the least-squares output layer (B = 1)
 
 
 def _examples_dir() -> Path:
@@ -95,11 +97,13 @@ def _shipped(name: str, digest: str, path: Path) -> tuple[np.ndarray, np.ndarray
 
 
 class Validator:
-    """``validator(model) -> {name: rel_l2, ..., "mean", "gmean", "heldout_median"}``.
+    """``validator(model) -> {name: rel_l2, ..., "mean", "gmean", "heldout_median", ...}``.
 
     ``names``: bundled examples (relative L2 against their references); ``heldout``: number of
     held-out manufactured problems (median relative L2 of u at their interior points; 0: none).
-    Problems are rasterised once on the model's grid.
+    Problems are rasterised once on the model's grid. The figures are those of the zero-shot
+    answer users get (output layer solved by least squares, :mod:`hyperpino.model.output_layer`);
+    ``…_raw`` keys hold the generated output layer's (the published HyPINO's answer).
     """
 
     def __init__(self, names: tuple[str, ...], grid: int, *, max_points: int = 4096, heldout: int = 0,
@@ -115,7 +119,8 @@ class Validator:
                 _, pts, ref = reference_points(name, max_points)
             else:
                 pts, ref = found
-            self.cases.append(_Case(name, problem_inputs(problem, grid), torch.from_numpy(pts).float(), ref))
+            self.cases.append(_Case(name, problem_inputs(problem, grid), torch.from_numpy(pts).float(), ref,
+                                    problem_rows(problem)))
         self.heldout = heldout_problems(heldout, grid) if heldout else None
 
     @torch.no_grad()
@@ -126,44 +131,58 @@ class Validator:
         try:
             out = self._examples(model, device) if self.cases else {}
             if self.heldout is not None:
-                errs = self._heldout(model, device)
-                out["heldout_median"] = float(np.median(errs))
-                out["heldout_q25"], out["heldout_q75"] = (float(q) for q in np.quantile(errs, [0.25, 0.75]))
+                for suffix, errs in zip(("_raw", ""), self._heldout(model, device), strict=True):
+                    out["heldout_median" + suffix] = float(np.median(errs))
+                    if not suffix:
+                        q25, q75 = np.quantile(errs, [0.25, 0.75])
+                        out["heldout_q25"], out["heldout_q75"] = float(q25), float(q75)
         finally:
             model.train(was_training)
         return out
 
     def _examples(self, model, device) -> dict[str, float]:
         inputs = Inputs.cat([c.inputs for c in self.cases]).to(device)
-        theta, scale = model.predict(inputs)
+        raw, scale = model.predict(inputs)
+        rows = Rows.stack([c.rows for c in self.cases])
+        rows = Rows(*(t.to(device) for t in vars(rows).values()))
+        solved = solve_output_layer(model.target, raw, scale, rows)
         out = {}
-        for i, case in enumerate(self.cases):
-            one = {k: v[i : i + 1].float() for k, v in theta.items()}
-            u = model.target(one, case.points.to(device))[0, :, 0] * scale[i]
-            out[case.name] = float(rel_l2(u.double().cpu().numpy(), case.ref))
-        errs = np.array([out[c.name] for c in self.cases])
-        out["mean"] = float(np.mean(errs))
-        # Selection uses the geometric mean: one problem's error of 40 must not outweigh the rest.
-        out["gmean"] = float(np.exp(np.mean(np.log(np.maximum(errs, 1e-12)))))
+        for suffix, theta in (("_raw", raw), ("", solved)):
+            for i, case in enumerate(self.cases):
+                one = {k: v[i : i + 1].float() for k, v in theta.items()}
+                u = model.target(one, case.points.to(device))[0, :, 0] * scale[i]
+                out[case.name + suffix] = float(rel_l2(u.double().cpu().numpy(), case.ref))
+            errs = np.array([out[c.name + suffix] for c in self.cases])
+            out["mean" + suffix] = float(np.mean(errs))
+            # Selection uses the geometric mean: one problem's error of 40 must not outweigh the rest.
+            out["gmean" + suffix] = float(np.exp(np.mean(np.log(np.maximum(errs, 1e-12)))))
         return out
 
-    def _heldout(self, model, device) -> np.ndarray:
-        inputs, points, exact = self.heldout
-        theta, scale = model.predict(inputs.to(device))
-        u = model.target({k: v.float() for k, v in theta.items()}, points.to(device))[..., 0]
-        u = (u * scale[:, None]).double().cpu()
-        return (torch.linalg.vector_norm(u - exact, dim=1)
-                / torch.linalg.vector_norm(exact, dim=1).clamp_min(1e-12)).numpy()
+    def _heldout(self, model, device) -> tuple[np.ndarray, np.ndarray]:
+        """Relative L2 errors ``(B,)`` of the generated and of the solved output layer."""
+        inputs, rows, exact = self.heldout
+        raw, scale = model.predict(inputs.to(device))
+        rows = Rows(*(t.to(device) for t in vars(rows).values()))
+        solved = solve_output_layer(model.target, raw, scale, rows)
+        errs = []
+        for theta in (raw, solved):
+            u = model.target({k: v.float() for k, v in theta.items()}, rows.interior)[..., 0]
+            u = (u * scale[:, None]).double().cpu()
+            errs.append((torch.linalg.vector_norm(u - exact, dim=1)
+                         / torch.linalg.vector_norm(exact, dim=1).clamp_min(1e-12)).numpy())
+        return errs[0], errs[1]
 
 
-def heldout_problems(n: int, grid: int, *, n_points: int = 512) -> tuple[Inputs, Tensor, Tensor]:
-    """``(inputs, points (n, P, 2), exact u (n, P))`` of ``n`` labelled manufactured problems from
-    the default generator config with seed :data:`HELDOUT_SEED` (deterministic)."""
+def heldout_problems(n: int, grid: int, *, n_points: int = 512) -> tuple[Inputs, Rows, Tensor]:
+    """``(inputs, rows, exact u (n, P))`` of ``n`` labelled manufactured problems from the default
+    generator config with seed :data:`HELDOUT_SEED` (deterministic); u is known at the rows'
+    ``P = n_points`` interior points."""
     from hyperpino.mms import MMSGenerator
     from hyperpino.mms.config import config_from_mapping
     from hyperpino.model.train_batch import TrainBatch
 
     cfg = config_from_mapping({"grid": grid, "physics_fraction": 0.0, "n_interior": n_points,
-                               "n_boundary": 64}, where="heldout")
+                               "n_boundary": n_points // 2}, where="heldout")
     b = TrainBatch.from_mms(MMSGenerator(cfg, HELDOUT_SEED).generate(range(n)), cfg.band_px)
-    return b.inputs, b.interior, b.labels[..., 0].double()
+    rows = Rows(b.interior, b.inputs.coeffs, b.source, b.boundary, b.a, b.b, b.g, b.direction)
+    return b.inputs, rows, b.labels[..., 0].double()

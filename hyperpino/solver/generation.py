@@ -15,6 +15,7 @@ from torch import Tensor
 
 from hyperpino.model.hypino import BUNDLED as BUNDLED
 from hyperpino.model.inputs import Inputs, problem_inputs
+from hyperpino.model.output_layer import Rows, problem_rows, solve_output_layer
 from hyperpino.pde.problem import Problem
 from hyperpino.solver.ensemble import PINNEnsemble
 from hyperpino.solver.problems import SpecLike, as_problem, check_in_family
@@ -51,18 +52,30 @@ def inputs_of(model: HyPINO, problems: Sequence[Problem]) -> Inputs:
     return Inputs.cat([problem_inputs(p, model.config.grid) for p in problems])
 
 
-def generate(model: HyPINO, specs: SpecLike | Sequence[SpecLike], *, batch_size: int = 64
-             ) -> PINNEnsemble | list[PINNEnsemble]:
+def generate(model: HyPINO, specs: SpecLike | Sequence[SpecLike], *, batch_size: int = 64,
+             solve_output: bool = True) -> PINNEnsemble | list[PINNEnsemble]:
     """The zero-shot PINN of each problem: one spec gives one module, a list gives a list.
 
     Every problem goes through one batched forward pass (in chunks of ``batch_size``) on the
     model's device; the PINNs live there too. Each maps user points ``(N, 2)`` to ``(N, 1)``.
+    ``solve_output`` (default): the PINN's output layer is then solved by least squares on the
+    problem's PDE and boundary rows (:mod:`hyperpino.model.output_layer`); ``False`` keeps the
+    generated one (the published HyPINO's answer).
     """
     single = not isinstance(specs, (list, tuple))
     problems = [as_problem(s) for s in ([specs] if single else specs)]
     if not problems:
         return []
     theta, scale = predict(model, inputs_of(model, problems), batch_size=batch_size)
+    if solve_output:
+        dev = model_device(model)
+        for i in range(0, len(problems), batch_size):
+            part = slice(i, i + batch_size)
+            rows = Rows.stack([problem_rows(p, device=dev) for p in problems[part]])
+            part_theta = {k: v[part] for k, v in theta.items()}
+            solved = solve_output_layer(model.target, part_theta, scale[part], rows)
+            for k in ("out.weight", "out.bias"):
+                theta[k][part] = solved[k]
     out = [PINNEnsemble.from_theta({k: v[i:i + 1] for k, v in theta.items()}, scale[i:i + 1],
                                    p.map.box, model.target.config)
            for i, p in enumerate(problems)]

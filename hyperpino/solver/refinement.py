@@ -25,6 +25,7 @@ from torch import Tensor
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.model.inputs import Inputs, error_inputs
+from hyperpino.model.output_layer import Rows, solve_output_layer
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.discretize import sample_problem
 from hyperpino.pde.problem import Problem
@@ -114,6 +115,14 @@ class ResidualProbe:
         with torch.no_grad():
             return self._eval(theta, weights, p, order)
 
+    def error_rows(self) -> Rows:
+        """The error problem's rows at the fixed points (B = 1): ``f − L ū`` and ``g − B ū``."""
+        c = self.col
+        source = -operator_residual(self.sums[0], c.coeffs[None], c.source[None])
+        g = -robin_residual(self.sums[1], c.direction, c.a, c.b, c.g)
+        return Rows(c.interior[None], c.coeffs[None], source, c.boundary[None], c.a[None], c.b[None], g,
+                    c.direction[None])
+
     def residuals(self) -> dict:
         """RMS of the PDE residual, of the boundary residual (all rows; RMS and max per ``bcs`` entry),
         and the physics loss ``mean r_pde² + W_BC · mean r_bc²`` (user units; see discretize.py)."""
@@ -140,8 +149,11 @@ class Refined:
 def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[PINNEnsemble], iters: int,
                 *, rtol: float = 0.0, early_stop: bool = True, evaluate: Evaluate | None = None,
                 progress: Callable[[str], None] | None = None, n_interior: int = 2048,
-                n_boundary: int = 1024, seed: int = 0) -> list[Refined]:
+                n_boundary: int = 1024, seed: int = 0, solve_output: bool = True) -> list[Refined]:
     """Refine B problems together (one model pass per step for all still improving).
+
+    With ``solve_output`` each delta PINN's output layer is solved by least squares on its error
+    problem's rows (:mod:`hyperpino.model.output_layer`), as zero-shot generation does.
 
     A step is kept when the physics loss drops below ``(1 − rtol)`` times the best so far; else,
     with ``early_stop``, it is discarded and that problem stops. ``evaluate`` adds fields (e.g.
@@ -182,6 +194,10 @@ def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[
             break
         errs = [error_inputs(states[i]["inputs"], states[i]["probe"].derivs) for i in active]
         theta, scale = predict(model, Inputs.cat(errs))
+        if solve_output:
+            rows = Rows.stack([states[i]["probe"].error_rows() for i in active])
+            solved = solve_output_layer(model.target, theta, scale, rows)
+            theta = {**theta, "out.weight": solved["out.weight"], "out.bias": solved["out.bias"]}
         for j, i in enumerate(active):
             st, probe = states[i], states[i]["probe"]
             saved = probe.state()

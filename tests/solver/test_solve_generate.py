@@ -17,7 +17,7 @@ from hyperpino.solver import PINNEnsemble, generate
 
 def test_generate_is_the_model_prediction_in_user_coordinates(tiny):
     problem = load_problem(examples_dir() / "advection_diffusion.toml")  # box [0, 4] x [0, 1]
-    pinn = tiny.generate(problem)
+    pinn = tiny.generate(problem, solve_output=False)
     assert isinstance(pinn, PINNEnsemble) and isinstance(pinn, torch.nn.Module) and len(pinn) == 1
     x = torch.rand(50, 2) * torch.tensor([4.0, 1.0])
     with torch.no_grad():
@@ -116,13 +116,15 @@ value = "1.5*((y + 1)/2 + 1)"
     iu, ic = problem_inputs(pu, tiny.config.grid), problem_inputs(pc, tiny.config.grid)
     torch.testing.assert_close(iu.coeffs, ic.coeffs)
     torch.testing.assert_close(iu.images, ic.images, rtol=1e-5, atol=1e-5)
-    gu, gc = tiny.generate(pu), tiny.generate(pc)
+    # The model itself: the least-squares rows of solve_output are weighed in user units, which
+    # differ between the two forms of the problem.
+    gu, gc = tiny.generate(pu, solve_output=False), tiny.generate(pc, solve_output=False)
     x = torch.rand(64, 2) * torch.tensor([3.0, 1.0]) + torch.tensor([0.0, 1.0])
     with torch.no_grad():
         torch.testing.assert_close(gu(x), gc(pu.map.to_canonical(x)), rtol=1e-4, atol=1e-4)
         # one refinement step, forced (early stopping off), sees the same error problem too
-        ru = tiny.refine(pu, gu, iters=1, early_stop=False)
-        rc = tiny.refine(pc, gc, iters=1, early_stop=False)
+        ru = tiny.refine(pu, gu, iters=1, early_stop=False, solve_output=False)
+        rc = tiny.refine(pc, gc, iters=1, early_stop=False, solve_output=False)
         torch.testing.assert_close(ru(x), rc(pu.map.to_canonical(x)), rtol=1e-3, atol=1e-3)
 
 
@@ -159,3 +161,19 @@ def test_bundled_checkpoint_is_shipped_small_and_documented():
     model = HyPINO.pretrained()
     assert isinstance(model, HyPINO) and not model.training
     assert (BUNDLED.parent.parent / "MODEL_CARD.md").is_file()
+
+
+def test_solved_output_layer_keeps_the_hidden_layers_and_lowers_the_physics_loss(tiny):
+    from hyperpino.solver.refinement import ResidualProbe
+
+    problem = load_problem(examples_dir() / "poisson_L.toml")
+    raw, solved = tiny.generate(problem, solve_output=False), tiny.generate(problem)
+    (t_raw, _), (t_sol, _) = raw.theta(), solved.theta()
+    assert all(torch.equal(t_raw[k], t_sol[k]) for k in t_raw if not k.startswith("out."))
+    losses = []
+    for ens in (raw, solved):
+        probe = ResidualProbe(problem, None, tiny.target, n_interior=512, n_boundary=256, seed=7)
+        theta, weights = ens.theta()
+        probe.add(theta, weights)
+        losses.append(probe.residuals()["loss"])
+    assert losses[1] < losses[0]  # fresh points: the solve generalises beyond its own rows
