@@ -18,13 +18,18 @@ basis cannot produce huge coefficients.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-BOUNDARY_WEIGHT = 10.0
-"""Weight of the boundary rows against the PDE rows (as the training loss weighs Dirichlet rows)."""
+from hyperpino.pde.trainer import TrainConfig as PINNTrainConfig
+
+BOUNDARY_WEIGHT = math.sqrt(PINNTrainConfig.w_bc)
+"""Weight of the boundary rows against the PDE rows: the square root of the PINN trainer's boundary
+weight, so the solve minimises the physics loss that refinement's early stop and fine-tuning use
+(``mean r_pde² + w_bc · mean r_bc²``)."""
 RIDGE = 1e-6
 """Ridge strength relative to the mean diagonal of the normal equations."""
 

@@ -56,7 +56,9 @@ def test_generated_pinn_is_theta0_plus_small_delta_at_init(small):
     for name in small.spec.names:
         torch.testing.assert_close(theta[name], theta0[name] + delta[name])
         rms_delta = delta[name].norm() / 3**0.5  # per generated PINN
-        if name.endswith("weight"):  # measured ≈ 0.02 of |θ0| for both presets
+        if name == "out.weight":  # θ0's output layer starts at zero (HyPINOConfig.zero_output)
+            assert float(theta0[name].detach().abs().max()) == 0.0 and rms_delta < 0.1, name
+        elif name.endswith("weight"):  # measured ≈ 0.02 of |θ0| for both presets
             assert rms_delta < 0.1 * theta0[name].norm(), name
         else:  # biases start at zero in θ0; measured |Δb| ≈ 0.02 … 0.17
             assert rms_delta < 0.5, name
