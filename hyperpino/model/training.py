@@ -1,16 +1,20 @@
 """Training HyPINO (Bischof et al. 2025, arXiv 2509.05117) on manufactured problems, resumably.
 
-One optimizer step: a batch of problems (:mod:`hyperpino.model.train_data`); a share of them
-replaced by the error problem of the model's own current answer (the delta step refinement asks
-for); normalisation by linearity; the mixed-supervision loss (:mod:`hyperpino.model.loss`); AdamW
-with warm-up and cosine decay, gradient clipping. Under ``torchrun`` the model is wrapped in DDP and
-every rank draws its own samples. The output folder holds:
+One optimizer step: ``accumulate`` micro-batches of problems (:mod:`hyperpino.model.train_data`);
+a share of each replaced by the error problem of the model's own current answer (the delta step
+refinement asks for); normalisation by linearity; the mixed-supervision loss
+(:mod:`hyperpino.model.loss`); AdamW (fused on CUDA) with warm-up and cosine decay over the steps
+or, with ``time_budget``, over elapsed time (:mod:`hyperpino.model.train_clock`); gradient
+clipping. ``init`` warm-starts from other weights. Under ``torchrun`` the model is wrapped in DDP
+and every rank draws its own samples. The output folder holds:
 
-- ``state.safetensors``: model + optimizer + step, written every ``checkpoint_every`` steps; a
-  run started again with the same ``--out`` resumes from it and continues exactly;
+- ``state.safetensors``: model + optimizer + step, written every ``checkpoint_every`` steps or
+  ``checkpoint_seconds``; a run started again with the same ``--out`` resumes from it and
+  continues exactly;
 - ``best.safetensors``: the model with the lowest validation error so far (``HyPINO.load``);
-- ``last.safetensors``: the model at the last checkpoint; ``log.jsonl``: one JSON line per step
-  and per validation.
+- ``last.safetensors``: the model at the last checkpoint; ``model.safetensors``: the best (else
+  last) weights packed to float16 when the run ends; ``log.jsonl``: one JSON line per step and
+  per validation.
 """
 
 from __future__ import annotations
