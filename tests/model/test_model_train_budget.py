@@ -66,7 +66,7 @@ def test_clock_stops_before_the_reserve():
 
 def test_time_budget_ends_inside_it_with_a_packed_model(tmp_path):
     torch.set_num_threads(1)
-    budget = 25.0
+    budget = 12.0
     t0 = time.monotonic()
     t = _trainer(tmp_path, "tb", time_budget=budget)
     summary = t.run()

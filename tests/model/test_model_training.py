@@ -25,6 +25,7 @@ n_interior = 48
 n_boundary = 48
 refine_fraction = 0.34
 validation = []
+heldout = 0
 checkpoint_every = 2
 validate_every = 2
 workers = 0
