@@ -6,44 +6,19 @@ import time
 
 import pytest
 import torch
+from train_cases import tiny_trainer
 
 from hyperpino.errors import CheckpointError, SpecError
 from hyperpino.model import HyPINO
 from hyperpino.model.checkpoint import read_metadata
 from hyperpino.model.train_batch import TrainBatch
 from hyperpino.model.train_clock import TrainClock, parse_duration
-from hyperpino.model.train_config import EXAMPLES, read_train_toml, train_config
+from hyperpino.model.train_config import EXAMPLES
 from hyperpino.model.training import Trainer
-
-TINY = """
-[train]
-batch_size = 3
-n_interior = 48
-n_boundary = 48
-refine_fraction = 0.34
-validation = []
-heldout = 4
-checkpoint_every = 1000
-validate_every = 1000
-workers = 0
-steps = 4
-[model]
-grid = 32
-embed_dim = 8
-depths = [1, 1]
-num_heads = [1, 1]
-[mms]
-n_holes = [0, 1]
-"""
 
 
 def _trainer(tmp_path, out: str, **overrides) -> Trainer:
-    path = tmp_path / "tiny.toml"
-    path.write_text(TINY)
-    tables = read_train_toml(path)
-    cfg = train_config(tables["train"], **overrides)
-    return Trainer(cfg, tmp_path / out, model_overrides=tables["model"], mms_overrides=tables["mms"],
-                   device="cpu", progress=False, log=lambda *_: None)
+    return tiny_trainer(tmp_path, out, **{"checkpoint_every": 1000, "validate_every": 1000, **overrides})
 
 
 def test_parse_duration():

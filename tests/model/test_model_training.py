@@ -11,43 +11,17 @@ from pathlib import Path
 
 import pytest
 import torch
+from train_cases import TINY, tiny_trainer
 
 from hyperpino.cli import main
 from hyperpino.errors import CheckpointError, SpecError
 from hyperpino.model import HyPINO
-from hyperpino.model.train_config import read_train_toml, train_config
+from hyperpino.model.train_config import train_config
 from hyperpino.model.training import Trainer, TrainingDiverged
-
-TINY = """
-[train]
-batch_size = 3
-n_interior = 48
-n_boundary = 48
-refine_fraction = 0.34
-validation = []
-heldout = 0
-checkpoint_every = 2
-validate_every = 2
-workers = 0
-steps = 4
-[model]
-grid = 32
-embed_dim = 8
-depths = [1, 1]
-num_heads = [1, 1]
-drop_path = 0.2  # random per step: resume must reproduce the draws
-[mms]
-n_holes = [0, 2]
-"""
 
 
 def _trainer(tmp_path: Path, out: str, **overrides) -> Trainer:
-    path = tmp_path / "tiny.toml"
-    path.write_text(TINY)
-    tables = read_train_toml(path)
-    cfg = train_config(tables["train"], **overrides)
-    return Trainer(cfg, tmp_path / out, model_overrides=tables["model"], mms_overrides=tables["mms"],
-                   device="cpu", progress=False)
+    return tiny_trainer(tmp_path, out, **overrides)
 
 
 def _losses(out: Path) -> list[float]:
