@@ -1,0 +1,66 @@
+"""Files written whole or not at all, and safetensors files read strictly.
+
+Every file the package writes (results, datasets, checkpoints, caches) goes through
+:func:`write_atomic`: the content is written to a temporary file in the same folder and renamed
+into place, so a kill at any moment leaves either the old file or the new one, never half of one.
+Every safetensors file it reads goes through :func:`read_safetensors`, which turns the several
+error types a damaged file can raise into one :class:`~hyperpino.errors.CheckpointError`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hyperpino.errors import CheckpointError
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it onto ``path``.
+
+    The temporary file is removed when ``write`` fails or is interrupted. The result is an
+    ordinary 0644 file (``mkstemp`` would leave 0600). Returns ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """:func:`write_atomic` for a text file (UTF-8)."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_safetensors(path: str | Path, what: str = "safetensors file",
+                     *, tensors: bool = True) -> tuple[dict[str, Any], dict[str, str]]:
+    """``(tensors, metadata)`` of a safetensors file; ``tensors=False`` reads the header only
+    (returns an empty dict for the tensors).
+
+    Raises :class:`CheckpointError` naming ``path`` and ``what`` was expected when the file is
+    missing, truncated or not safetensors at all.
+    """
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such {what}")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            metadata = dict(f.metadata() or {})
+            out = {k: f.get_tensor(k) for k in f.keys()} if tensors else {}
+    # safetensors raises SafetensorError, OSError or ValueError depending on how a file is damaged
+    except Exception as err:  # noqa: BLE001
+        raise CheckpointError(f"{path}: not a readable {what} ({type(err).__name__}: {err})") from None
+    return out, metadata
