@@ -113,7 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     from hyperpino.pde.reference_cli import register as register_reference
 
     register_reference(sub)
-    from hyperpino.model.train_cli import register as register_train
+    from hyperpino.pinn.cli import register as register_baseline
+
+    register_baseline(sub)
+    from hyperpino.training.cli import register as register_train
 
     register_train(sub)
     # -- continual --

@@ -14,17 +14,9 @@ from pathlib import Path
 
 import torch
 
-from hyperpino.errors import HyperpinoError
+from hyperpino.examples import examples_dir
 
 EXAMPLE = "poisson_L.toml"
-
-
-def examples_dir() -> Path:
-    """The bundled ``examples/`` folder of a source checkout."""
-    path = Path(__file__).resolve().parents[1] / "examples"
-    if not path.is_dir():
-        raise HyperpinoError(f"bundled examples not found at {path}")
-    return path
 
 
 def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, finetune: int = 400,
@@ -36,11 +28,13 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
     sets torch's CPU threads (the small networks run fastest on one; more fight over shared cores).
     Returns a few figures.
     """
+    from hyperpino.model.channels import rasterize_problem
     from hyperpino.model.checkpoint import read_metadata
     from hyperpino.model.hypino import BUNDLED, HyPINO
-    from hyperpino.pde.check import load_problem, plot, summary
-    from hyperpino.pde.discretize import rasterize_problem
-    from hyperpino.pde.plot_inputs import plot_inputs
+    from hyperpino.model.plot_inputs import plot_inputs
+    from hyperpino.pde.check import plot, summary
+    from hyperpino.pde.problem import build_problem
+    from hyperpino.solver.outputs import save_result
     from hyperpino.solver.pipeline import solve
 
     say = (lambda *a: None) if quiet else print
@@ -49,7 +43,7 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
     t0 = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    problem = load_problem(examples_dir() / EXAMPLE)
+    problem = build_problem(examples_dir() / EXAMPLE)
     say(summary(problem))
     plot(problem, out / "domain.png")
     trained = True
@@ -67,7 +61,7 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
                 title=f"{problem.name}: model inputs on [-1, 1]² ({g}×{g})")
     result = solve(problem, model=model, refine=refine, finetune_steps=finetune,
                    progress=None if quiet else print)
-    result.save(out)
+    save_result(result, out)
     say("")
     say(result.summary())
     say(f"figures: {out / 'domain.png'}, {out / 'inputs.png'}")

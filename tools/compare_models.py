@@ -3,7 +3,7 @@
     python tools/compare_models.py bundled runs/x/model.safetensors [--heldout 256] [--device cuda]
 
 Each model gets the benchmark examples' zero-shot relative L2 (shipped references) and the median
-on held-out generated problems (hyperpino.model.validation), so the figures are directly comparable.
+on held-out generated problems (hyperpino.training.validation), so the figures are directly comparable.
 """
 
 import argparse
@@ -12,8 +12,8 @@ import json
 import torch
 
 from hyperpino.model.hypino import BUNDLED, HyPINO
-from hyperpino.model.train_config import EXAMPLES
-from hyperpino.model.validation import Validator
+from hyperpino.training.config import EXAMPLES
+from hyperpino.training.validation import Validator
 
 
 def main() -> None:

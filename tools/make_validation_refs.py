@@ -1,11 +1,11 @@
-"""Write hyperpino/model/weights/validation.h5: the benchmark examples' reference values at the
+"""Write hyperpino/training/validation_refs.h5: the benchmark examples' reference values at the
 validation points, so training can validate without gmsh or scikit-fem (e.g. on a GPU machine).
 
     python tools/make_validation_refs.py        # after changing an example or the FEM solver
 """
 
-from hyperpino.model.train_config import EXAMPLES
-from hyperpino.model.validation import REFERENCES, write_references
+from hyperpino.training.config import EXAMPLES
+from hyperpino.training.validation import REFERENCES, write_references
 
 if __name__ == "__main__":
     write_references(REFERENCES, EXAMPLES)

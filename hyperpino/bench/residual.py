@@ -1,6 +1,6 @@
 """``hyperpino bench residual``: the batched residual engine vs the per-model autograd loop.
 
-M random HyPINO target PINNs (5,409 parameters each, :class:`~hyperpino.pde.pinn.ModifiedMLP`)
+M random HyPINO target PINNs (5,409 parameters each, :class:`~hyperpino.pinn.network.ModifiedMLP`)
 are evaluated at N shared points: u, ∇u and all second derivatives, then the operator residual
 ``L u − f`` with per-model coefficients. Two timings, each for the loop reference
 (:func:`~hyperpino.pde.residual.loop_derivatives`, as in the HyPINO code) and for the engine
@@ -27,7 +27,6 @@ import torch
 from torch.func import stack_module_state
 
 from hyperpino.bench._timing import cpu_threads, interleaved, median_ms, paired_ratio
-from hyperpino.pde.pinn import ModifiedMLP
 from hyperpino.pde.residual import (
     METHODS,
     Derivatives,
@@ -36,6 +35,7 @@ from hyperpino.pde.residual import (
     module_point_fn,
     operator_residual,
 )
+from hyperpino.pinn.network import ModifiedMLP
 
 FULL = {"models": 64, "points": 4096, "repeats": 5, "small_points": 256}
 QUICK = {"models": 16, "points": 512, "repeats": 3, "small_points": 64}

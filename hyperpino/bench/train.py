@@ -102,8 +102,8 @@ def plan(quick: bool, *, device: str | None = None, batch_size: str | int | None
 
 
 def _trainer(preset: str, out: Path, steps: int, batch: int, device: str, workers: int):
-    from hyperpino.model.train_config import train_config
-    from hyperpino.model.training import Trainer
+    from hyperpino.training.config import train_config
+    from hyperpino.training.loop import Trainer
 
     # Only fields that exist today; any field the config gains keeps its default.
     cfg = train_config({"preset": preset, "steps": steps, "batch_size": batch, "validation": [],
@@ -132,7 +132,7 @@ def data_rate(mms_cfg, device: str | torch.device, *, chunk: int, samples: int, 
     each turned into a :class:`TrainBatch` on ``device``. Returns the rate and all batches made.
     """
     from hyperpino.mms import MMSGenerator
-    from hyperpino.model.train_batch import TrainBatch
+    from hyperpino.training.batch import TrainBatch
 
     dev = torch.device(device)
     gen = MMSGenerator(mms_cfg, seed=seed, device=dev)
@@ -218,7 +218,7 @@ def measure(preset: str, p: Plan) -> dict:
 
 def _tile(batches: list, size: int):
     """One batch of ``size`` samples, cycling through the samples of ``batches``."""
-    from hyperpino.model.train_batch import TrainBatch
+    from hyperpino.training.batch import TrainBatch
 
     joined = TrainBatch.cat(batches)
     whole = TrainBatch.cat([joined] * -(-size // len(joined)))

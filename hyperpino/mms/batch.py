@@ -1,7 +1,7 @@
 """Generated samples as tensors: :class:`Batch` (leading axis B) and one :class:`Sample` of it.
 
-Images follow :data:`hyperpino.pde.discretize.CHANNELS` on ``grid_points(G)`` (row 0 is y = +1);
-boundary rows use the unified form ``a·u + b·(d·∇u) = g`` of :mod:`hyperpino.pde.discretize`, on
+Images follow :data:`hyperpino.pde.collocation.CHANNELS` on ``grid_points(G)`` (row 0 is y = +1);
+boundary rows use the unified form ``a·u + b·(d·∇u) = g`` of :mod:`hyperpino.pde.collocation`, on
 [-1, 1]² where ``d`` is the outward unit normal. Labels are in ``TERMS`` order.
 """
 

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from hyperpino.mms import batch_geometry as bg
 from hyperpino.mms.recipe import Recipe
-from hyperpino.pde.discretize import CHANNELS
+from hyperpino.model.channels import CHANNELS
 
 _CH = {name: i for i, name in enumerate(CHANNELS)}
 _PAINT = (((0, 3), ("dirichlet_mask", "dirichlet_value")), ((1, 4), ("neumann_mask", "neumann_value")),

@@ -28,7 +28,7 @@ from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.grid_sdf import grid_sdf, reach_for
 from hyperpino.mms.jets import batch_jets, compile_batch
 from hyperpino.mms.recipe import KINDS, Recipe, draw_recipe
-from hyperpino.pde.discretize import CHANNELS
+from hyperpino.model.channels import CHANNELS
 from hyperpino.pde.geometry import grid_points
 
 _CH = {name: i for i, name in enumerate(CHANNELS)}

@@ -24,7 +24,7 @@ import torch
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.generator import MMSGenerator
 from hyperpino.mms.to_spec import recipe_dict
-from hyperpino.pde.discretize import CHANNELS
+from hyperpino.model.channels import CHANNELS
 
 ARRAYS = ("images", "coeffs", "interior", "labels", "source", "boundary", "a", "b", "g", "normal", "code",
           "labelled", "kind", "index")

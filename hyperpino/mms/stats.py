@@ -14,7 +14,7 @@ and Robin values — by their largest magnitude ``s``; the model then answers u/
   (1: the source carries everything, 0: the boundary data do).
 
 Training problems are rasterised by :class:`~hyperpino.mms.MMSGenerator` and u* evaluated on the
-grid; example specs by :func:`hyperpino.pde.discretize.rasterize_problem`, with u from the spec's
+grid; example specs by :func:`hyperpino.pde.collocation.rasterize_problem`, with u from the spec's
 exact solution or a coarse reference solve (:mod:`hyperpino.pde.reference`). The normalisation is
 restated here because :mod:`hyperpino.mms` sits below :mod:`hyperpino.model` in the layers.
 """
@@ -30,7 +30,7 @@ import torch
 from torch import Tensor
 
 from hyperpino.mms.config import MMSConfig
-from hyperpino.pde.discretize import CHANNELS
+from hyperpino.model.channels import CHANNELS
 
 FEATURES = ("zeroth", "first", "second", "aniso", "size", "freq", "source_share")
 BENCHMARKS = ("heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poisson_L", "wave")
@@ -133,12 +133,12 @@ def training_distribution(cfg: MMSConfig, n: int, *, seed: int = 0, grid: int = 
 def example_features(path: str | Path, *, grid: int = 64, reference: bool = True) -> dict[str, float]:
     """Statistics of one spec file; u from its exact solution, else a coarse reference solve
     (``reference=False``: size n/a and the frequency from the source)."""
-    from hyperpino.pde.check import load_problem
-    from hyperpino.pde.discretize import rasterize_problem
+    from hyperpino.model.channels import rasterize_problem
     from hyperpino.pde.expr_torch import to_torch
     from hyperpino.pde.geometry import grid_points
+    from hyperpino.pde.problem import build_problem
 
-    problem = load_problem(path)
+    problem = build_problem(path)
     m = problem.map
     coeffs = m.canonical_coefficients(torch.tensor(problem.operator.vector(), dtype=torch.float64))
     images = rasterize_problem(problem, grid, dtype=torch.float64)

@@ -1,8 +1,9 @@
 """The HyPINO hypernetwork (Bischof et al. 2025, arXiv 2509.05117): target PINN, Swin encoder with
-FiLM, attention-pooling decoder with per-tensor heads and θ0, presets, checkpoints and training.
+FiLM, attention-pooling decoder with per-tensor heads and θ0, presets, its input channels,
+the least-squares output layer and checkpoints. Training lives in :mod:`hyperpino.training`.
 
-Imports :mod:`hyperpino.hypernet`, :mod:`hyperpino.pde` and :mod:`hyperpino.errors`. Names are
-imported on first use (PEP 562), so ``hyperpino --help`` does not load timm.
+Imports :mod:`hyperpino.pinn`, :mod:`hyperpino.pde`, :mod:`hyperpino.hypernet` and the bottom
+modules. Names are imported on first use (PEP 562), so ``hyperpino --help`` does not load timm.
 """
 
 from hyperpino._lazy import lazy_exports

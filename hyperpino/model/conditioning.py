@@ -12,8 +12,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from hyperpino.model.channels import CHANNELS
 from hyperpino.model.fourier import FourierChannels, signed_log1p
-from hyperpino.pde.discretize import CHANNELS
 from hyperpino.pde.terms import N_TERMS
 
 STAT_CHANNELS = tuple(

@@ -3,7 +3,7 @@
 Bischof et al. 2025, "HyPINO: Multi-Physics Neural Operators via HyperPINNs and the Method of
 Manufactured Solutions" (arXiv 2509.05117). Encoder: convolutional stems, Swin stages (Liu et al.
 2021) with FiLM conditioning (Perez et al. 2018). Decoder: attention pooling to one token per
-target tensor and per-tensor heads, θ = θ0 + Δθ. Target: :class:`~hyperpino.pde.pinn.ModifiedMLP`.
+target tensor and per-tensor heads, θ = θ0 + Δθ. Target: :class:`~hyperpino.pinn.network.ModifiedMLP`.
 
 Example::
 
@@ -23,12 +23,12 @@ from torch import Tensor, nn
 from hyperpino.errors import CheckpointError, HyperpinoError, SpecError
 from hyperpino.hypernet import ParamSpec, ResidualBase
 from hyperpino.model import checkpoint as ckpt
+from hyperpino.model.channels import CHANNELS
 from hyperpino.model.decoder import Decoder
 from hyperpino.model.encoder import Encoder
 from hyperpino.model.inputs import Inputs, normalise
 from hyperpino.model.presets import HyPINOConfig
 from hyperpino.model.target import TargetPINN
-from hyperpino.pde.discretize import CHANNELS
 from hyperpino.pde.terms import N_TERMS
 
 BUNDLED = Path(__file__).resolve().parent / "weights" / "hypino-small.safetensors"
@@ -38,7 +38,7 @@ BUNDLED = Path(__file__).resolve().parent / "weights" / "hypino-small.safetensor
 class HyPINO(nn.Module):
     """``forward(images (B, 10, G, G), coeffs (B, 6)) -> θ: name -> (B, *shape)``.
 
-    ``images``: the channels of :data:`~hyperpino.pde.discretize.CHANNELS` on the canonical square
+    ``images``: the channels of :data:`~hyperpino.pde.collocation.CHANNELS` on the canonical square
     (``rasterize_problem``), ``G = config.grid``; ``coeffs``: operator coefficients in ``TERMS``
     order. θ is over :attr:`spec`, the parameters of the target :class:`TargetPINN`.
     """
@@ -159,22 +159,3 @@ class HyPINO(nn.Module):
     # --------------------------------------------------------------------------- solve pipeline
     # Thin wrappers: the pipeline lives in hyperpino.solver (imported here lazily, since it imports
     # this module).
-    def generate(self, specs: Any, **options: Any) -> Any:
-        """Zero-shot PINN(s) of a spec (path, Spec or Problem) or a list of them, in one batched
-        pass: modules mapping user points ``(N, 2)`` to ``(N, 1)``. See :func:`hyperpino.solver.generate`."""
-        from hyperpino.solver.generation import generate
-
-        return generate(self, specs, **options)
-
-    def refine(self, specs: Any, pinns: Any, iters: int = 3, **options: Any) -> Any:
-        """Iterative delta refinement of generated PINN(s). See :func:`hyperpino.solver.refine`."""
-        from hyperpino.solver.refinement import refine
-
-        return refine(self, specs, pinns, iters, **options)
-
-    def finetune(self, spec: Any, pinn: Any, *, steps: int = 1000, **options: Any) -> Any:
-        """A fine-tuned copy of a generated ensemble (the PINN trainer: Adam, then L-BFGS).
-        See :func:`hyperpino.solver.finetune`."""
-        from hyperpino.solver.finetune import finetune
-
-        return finetune(spec, pinn, steps=steps, **options)

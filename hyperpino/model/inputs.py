@@ -20,8 +20,8 @@ from dataclasses import dataclass, fields
 import torch
 from torch import Tensor
 
+from hyperpino.model.channels import CHANNELS, rasterize_problem
 from hyperpino.pde import geometry as geo
-from hyperpino.pde.discretize import CHANNELS, rasterize_problem
 from hyperpino.pde.problem import Problem
 from hyperpino.pde.residual import Derivatives
 
@@ -74,7 +74,7 @@ def problem_inputs(problem: Problem, grid: int, *, dtype: torch.dtype = torch.fl
     r = geo.rasterize(problem.canonical_domain, grid, band_px=1.5)
     n_c = r.normal.reshape(-1, 2).double()
     # The flux channels hold d·∇_X u / |d| with d = s ⊙ n_user and n_user ∝ s ⊙ n_c (see
-    # discretize.py), so the direction is s² ⊙ n_c, normalised; it equals n_c on a square box.
+    # collocation.py), so the direction is s² ⊙ n_c, normalised; it equals n_c on a square box.
     s = torch.tensor(m.scale, dtype=torch.float64)
     d = n_c * s * s
     d = d / torch.linalg.vector_norm(d, dim=-1, keepdim=True).clamp_min(1e-30)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from hyperpino.pde.trainer import TrainConfig as PINNTrainConfig
+from hyperpino.pinn.fit import FitConfig as PINNTrainConfig
 
 BOUNDARY_WEIGHT = math.sqrt(PINNTrainConfig.w_bc)
 """Weight of the boundary rows against the PDE rows: the square root of the PINN trainer's boundary
@@ -71,8 +71,8 @@ class Rows:
 def problem_rows(problem, n_interior: int = 1024, n_boundary: int = 512, *, seed: int = 0,
                  device=None) -> Rows:
     """The rows (B = 1) of a :class:`~hyperpino.pde.problem.Problem`: uniform interior points and
-    boundary rows drawn with ``seed`` (:func:`~hyperpino.pde.discretize.sample_problem`)."""
-    from hyperpino.pde.discretize import sample_problem
+    boundary rows drawn with ``seed`` (:func:`~hyperpino.pde.collocation.sample_problem`)."""
+    from hyperpino.pde.collocation import sample_problem
 
     c = sample_problem(problem, n_interior, n_boundary, generator=torch.Generator().manual_seed(seed))
     return Rows(*(t[None].to(device) for t in (c.interior, c.coeffs, c.source, c.boundary, c.a, c.b,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hyperpino.errors import SpecError
-from hyperpino.pde.pinn import PINNConfig
+from hyperpino.pinn.network import PINNConfig
 
 
 @dataclass(frozen=True)

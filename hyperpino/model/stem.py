@@ -14,8 +14,8 @@ import math
 import torch
 from torch import Tensor, nn
 
+from hyperpino.model.channels import CHANNELS
 from hyperpino.model.fourier import FourierChannels, signed_log1p
-from hyperpino.pde.discretize import CHANNELS
 
 MASKS = tuple(CHANNELS.index(c) for c in ("domain", "dirichlet_mask", "neumann_mask", "robin_mask"))
 VALUES = tuple(

@@ -1,6 +1,6 @@
 """The target PINN of HyPINO driven through the hypernetwork core.
 
-The network whose weights HyPINO generates is :class:`hyperpino.pde.pinn.ModifiedMLP` (Bischof et
+The network whose weights HyPINO generates is :class:`hyperpino.pinn.network.ModifiedMLP` (Bischof et
 al. 2025, "HyPINO", arXiv 2509.05117, §1.4 of the brief: Fourier features + Wang et al.'s modified
 MLP, 5,409 parameters). Here it becomes a :class:`ParamSpec` (the contract with the decoder's heads)
 and a :class:`FunctionalTarget` that evaluates B generated PINNs at once with ``vmap``.
@@ -14,8 +14,8 @@ from torch import Tensor, nn
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.hypernet import FunctionalTarget, ParamSpec
-from hyperpino.pde.pinn import ModifiedMLP, PINNConfig
 from hyperpino.pde.residual import Derivatives, PointFn, derivatives
+from hyperpino.pinn.network import ModifiedMLP, PINNConfig
 
 
 class TargetPINN(nn.Module):

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hyperpino.pde.discretize import exact_residuals
-from hyperpino.pde.problem import Problem, build_problem, show
-from hyperpino.pde.spec_io import read_spec
-
-
-def load_problem(path: str | Path) -> Problem:
-    """Read, validate and build the problem of a spec file (raises ``SpecError``)."""
-    return build_problem(read_spec(path))
+from hyperpino.pde.collocation import exact_residuals
+from hyperpino.pde.problem import Problem, show
 
 
 def summary(problem: Problem) -> str:

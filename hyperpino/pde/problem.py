@@ -4,7 +4,7 @@
 :class:`~hyperpino.errors.SpecError` that names the field: patterns that match no boundary piece,
 pieces with no condition or two, conditions an operator's type needs but lacks, geometry outside
 the box. Everything stays in the user's coordinates; :class:`~hyperpino.pde.coords.BoxMap` carries
-it to the canonical square (see :mod:`hyperpino.pde.discretize`).
+it to the canonical square (see :mod:`hyperpino.pde.collocation`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import fnmatch
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import sympy
 import torch
@@ -97,8 +98,28 @@ class Problem:
         return [c for c in self.conditions if piece in c.pieces]
 
 
-def build_problem(spec: Spec) -> Problem:
-    """Check a spec's meaning and build the :class:`Problem` (raises ``SpecError``)."""
+SpecLike = str | Path | Spec | Problem
+"""Anything that names a problem: a spec file path, a validated :class:`Spec` or a built Problem."""
+
+
+def build_problem(spec: SpecLike) -> Problem:
+    """The :class:`Problem` of a spec file path, a :class:`Spec`, or a Problem (returned as is).
+
+    A file is read and validated first (:func:`~hyperpino.pde.spec_io.read_spec`); then the spec's
+    meaning is checked. Raises :class:`~hyperpino.errors.SpecError` naming the field.
+    """
+    if isinstance(spec, Problem):
+        return spec
+    if isinstance(spec, (str, Path)):
+        from hyperpino.pde.spec_io import read_spec
+
+        spec = read_spec(spec)
+    if not isinstance(spec, Spec):
+        raise SpecError("", f"expected a spec file path, a Spec or a Problem, got {type(spec).__name__}")
+    return _build(spec)
+
+
+def _build(spec: Spec) -> Problem:
     coords = spec.coords
     params = {k: float(v) for k, v in spec.parameters.items()}
     clash = set(coords) | RESERVED | set(derivative_names(coords))

@@ -1,6 +1,6 @@
 """The solve pipeline: a spec in, a solution out (Bischof et al. 2025, HyPINO, arXiv 2509.05117).
 
-``load_spec`` → ``HyPINO.pretrained()`` → ``generate`` (zero-shot, batched) → ``refine`` (delta
+``build_problem`` → ``HyPINO.pretrained()`` → ``generate`` (zero-shot, batched) → ``refine`` (delta
 PINNs for the error problem) → ``finetune`` (the PINN trainer) → a :class:`SolveResult` with the
 solution on the evaluation grid, residuals, errors against a reference, HDF5 and PNG output.
 ``solve`` does it all. See ``docs/solve.md``.
@@ -14,8 +14,6 @@ from __future__ import annotations
 from hyperpino._lazy import lazy_exports
 
 _EXPORTS = {
-    "load_spec": ("problems", "load_spec"),
-    "as_problem": ("problems", "as_problem"),
     "reference_for": ("problems", "reference_for"),
     "PINNEnsemble": ("ensemble", "PINNEnsemble"),
     "CanonicalEnsemble": ("ensemble", "CanonicalEnsemble"),

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import torch
 
+from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError
 from hyperpino.model.hypino import BUNDLED, HyPINO
-from hyperpino.pde.baseline import atomic_write_text
-from hyperpino.pde.trainer import TrainConfig, pick_device, train_pinn
+from hyperpino.pinn.baseline import atomic_write_text
+from hyperpino.pinn.fit import FitConfig, fit_pinn
 from hyperpino.solver.finetune import finetune_run
 from hyperpino.solver.generation import generate
 from hyperpino.solver.pipeline import reference_evaluator
@@ -37,7 +38,7 @@ TOL = 1e-2
 
 
 def _examples() -> list[Path]:
-    from hyperpino.demo import examples_dir
+    from hyperpino.examples import examples_dir
 
     d = examples_dir()
     first = [d / f"{n}.toml" for n in HYPINO_BENCHMARKS]
@@ -83,7 +84,7 @@ def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int
     raw = generate(model, problem, solve_output=False)
     start_time = t_gen + time.perf_counter() - t
     path = [(hist[0]["time"], hist[0]["rel_l2"])]
-    cfg = TrainConfig(adam_steps=1_000_000, lbfgs_steps=1_000_000, time_budget=budget, eval_every=eval_every,
+    cfg = FitConfig(adam_steps=1_000_000, lbfgs_steps=1_000_000, time_budget=budget, eval_every=eval_every,
                       device=device.type, seed=seed)
     tuned = finetune_run(problem, raw, config=cfg, reference=ref)
     last = tuned.history[-1]
@@ -94,7 +95,7 @@ def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int
     say(f"{problem.name}: fine-tuned {tuned.train_time:.1f} s -> rel L2 {last['rel_l2']:.3e}; "
         f"PINN from scratch for {total:.1f} s ...")
 
-    scratch = train_pinn(problem, None, TrainConfig(adam_steps=1_000_000, lbfgs_steps=1_000_000,
+    scratch = fit_pinn(problem, None, FitConfig(adam_steps=1_000_000, lbfgs_steps=1_000_000,
                                                     time_budget=total, eval_every=eval_every,
                                                     device=device.type, seed=seed), reference=ref)
     last = scratch.history[-1]
@@ -114,7 +115,7 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
                   progress: Callable[[str], None] | None = None) -> dict:
     """Run the table; writes ``benchmark.md`` and ``benchmark.json`` to ``out_dir``; returns the
     JSON document with the markdown under ``"markdown"``."""
-    from hyperpino.pde.check import load_problem
+    from hyperpino.pde.problem import build_problem
 
     say = progress or (lambda s: None)
     if threads:
@@ -146,7 +147,7 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
     for i, path in enumerate(paths, 1):
         say(f"[{i}/{len(paths)}] {path.name} ({time.perf_counter() - t0:.0f} s elapsed)")
         try:
-            problem = load_problem(path)
+            problem = build_problem(path)
             check_in_family(problem)
             rows.append(bench_problem(model, problem, kmax=kmax, budget=budget, device=dev, seed=seed,
                                       eval_every=50 if quick else 100, say=say))

@@ -38,7 +38,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from hyperpino.pde.spec_io import read_spec
 
     if args.spec is None:
-        from hyperpino.demo import examples_dir
+        from hyperpino.examples import examples_dir
 
         path = examples_dir() / DEFAULT_EXAMPLE
         if not args.quiet:
@@ -50,12 +50,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    from hyperpino.solver.outputs import save_result
     from hyperpino.solver.pipeline import solve
 
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     result = solve(spec, model=args.model, refine=args.refine, finetune_steps=args.finetune, tol=args.tol,
                    device=args.device, reference=not args.no_reference, progress=say)
-    result.save(args.out, figure=not args.no_plot)
+    save_result(result, args.out, figure=not args.no_plot)
     if not args.quiet:
         print(result.summary())
     if args.json:

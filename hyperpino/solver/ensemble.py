@@ -6,7 +6,7 @@ al. 2025, HyPINO, arXiv 2509.05117, §4 of the brief: the reference's ``Ensemble
 
     u(x) = Σ_k w_k · u_k(X),    X = s ⊙ x + b   (the problem's box map, :class:`BoxMap`),
 
-with ``u_k`` plain :class:`~hyperpino.pde.pinn.ModifiedMLP` members and fixed weights ``w_k`` (the
+with ``u_k`` plain :class:`~hyperpino.pinn.network.ModifiedMLP` members and fixed weights ``w_k`` (the
 output scales). :class:`CanonicalEnsemble` is the sum on canonical points, what the PINN trainer
 fine-tunes; :class:`PINNEnsemble` composes the box map in, so users call it on their own points.
 The weights are buffers, not parameters: fine-tuning moves the members, the scale stays the one
@@ -22,8 +22,8 @@ from torch import Tensor, nn
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.pde.coords import BoxMap
-from hyperpino.pde.pinn import ModifiedMLP, PINNConfig
 from hyperpino.pde.residual import Derivatives, derivatives, module_point_fn
+from hyperpino.pinn.network import ModifiedMLP, PINNConfig
 
 Box = tuple[tuple[float, float], tuple[float, float]]
 

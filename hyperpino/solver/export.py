@@ -19,7 +19,7 @@ from safetensors import safe_open
 
 from hyperpino.errors import CheckpointError
 from hyperpino.model.checkpoint import package_version, read_tensors, save_atomic
-from hyperpino.pde.pinn import PINNConfig
+from hyperpino.pinn.network import PINNConfig
 from hyperpino.solver.ensemble import PINNEnsemble
 
 FORMAT = "hyperpino.solver.PINNEnsemble/1"

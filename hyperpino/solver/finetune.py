@@ -4,7 +4,7 @@ HyPINO's generated PINNs are an initialisation: training them further on the phy
 reference fine-tuner does (Bischof et al. 2025, HyPINO, arXiv 2509.05117, §5.2 of the brief: Adam,
 then L-BFGS with a strong-Wolfe line search; the notebook runs 4500 + 500 steps), converges faster
 than from random weights. This module is glue: the ensemble's canonical part is an ordinary module
-``(N, 2) -> (N, 1)`` on [-1, 1]², which is exactly what :func:`hyperpino.pde.trainer.train_pinn`
+``(N, 2) -> (N, 1)`` on [-1, 1]², which is exactly what :func:`hyperpino.pinn.fit.fit_pinn`
 trains; members move, the output scales (buffers) stay.
 """
 
@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from hyperpino.errors import HyperpinoError
-from hyperpino.pde.trainer import TrainConfig, train_pinn
+from hyperpino.pde.problem import SpecLike, build_problem
+from hyperpino.pinn.fit import FitConfig, fit_pinn
 from hyperpino.solver.ensemble import PINNEnsemble
-from hyperpino.solver.problems import SpecLike, as_problem, check_in_family
+from hyperpino.solver.problems import check_in_family
 
 LBFGS_SHARE = 0.1
 """Share of ``steps`` given to L-BFGS (the reference notebook: 500 of 4500 + 500)."""
@@ -34,24 +35,24 @@ class Finetuned:
     train_time: float = 0.0
 
 
-def finetune_config(steps: int = 1000, **overrides) -> TrainConfig:
+def finetune_config(steps: int = 1000, **overrides) -> FitConfig:
     """The trainer's config for ``steps`` optimiser steps: 90 % Adam, 10 % L-BFGS (20 iterations
     each), Adam's learning rate 1e-3 with cosine decay, as HyPINO's fine-tuner."""
     if steps < 0:
         raise HyperpinoError(f"finetune: steps must be >= 0, got {steps}")
     lbfgs = int(round(LBFGS_SHARE * steps))
-    base = TrainConfig(adam_steps=steps - lbfgs, lbfgs_steps=lbfgs,
+    base = FitConfig(adam_steps=steps - lbfgs, lbfgs_steps=lbfgs,
                        eval_every=max(1, min(250, steps // 10 or 1)))
     return replace(base, **overrides)
 
 
-def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config: TrainConfig | None = None,
+def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config: FitConfig | None = None,
                  reference=None, callback: Callable[[dict], None] | None = None, **overrides) -> Finetuned:
-    """Fine-tune a copy of ``ens`` on the problem; ``config`` (a :class:`TrainConfig`) replaces the
+    """Fine-tune a copy of ``ens`` on the problem; ``config`` (a :class:`FitConfig`) replaces the
     default :func:`finetune_config(steps) <finetune_config>`; ``overrides`` set its fields
     (``time_budget``, ``target_error``, ``device``, ``dtype``, ``lr`` …). ``reference`` (anything with
     ``x, y, u, mask``) adds errors to the history and enables ``target_error``."""
-    problem = as_problem(spec)
+    problem = build_problem(spec)
     check_in_family(problem)
     if not isinstance(ens, PINNEnsemble):
         raise HyperpinoError("finetune: expected a PINNEnsemble (from generate/refine), got "
@@ -64,7 +65,7 @@ def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config
         raise HyperpinoError("finetune: a target error needs a reference solution")
     ens = copy.deepcopy(ens)
     ens.requires_grad_(True)
-    res = train_pinn(problem, ens.canonical, cfg, reference=reference, callback=callback)
+    res = fit_pinn(problem, ens.canonical, cfg, reference=reference, callback=callback)
     ref = next(ens.canonical.parameters())
     ens.to(device=ref.device, dtype=ref.dtype)  # the box-map buffers follow the members
     return Finetuned(ens, res.history, res.stopped, res.train_time)

@@ -16,9 +16,9 @@ from torch import Tensor
 from hyperpino.model.hypino import BUNDLED as BUNDLED
 from hyperpino.model.inputs import Inputs, problem_inputs
 from hyperpino.model.output_layer import Rows, problem_rows, solve_output_layer
-from hyperpino.pde.problem import Problem
+from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.solver.ensemble import PINNEnsemble
-from hyperpino.solver.problems import SpecLike, as_problem, check_in_family
+from hyperpino.solver.problems import check_in_family
 
 if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO
@@ -63,7 +63,7 @@ def generate(model: HyPINO, specs: SpecLike | Sequence[SpecLike], *, batch_size:
     generated one (the published HyPINO's answer).
     """
     single = not isinstance(specs, (list, tuple))
-    problems = [as_problem(s) for s in ([specs] if single else specs)]
+    problems = [build_problem(s) for s in ([specs] if single else specs)]
     if not problems:
         return []
     theta, scale = predict(model, inputs_of(model, problems), batch_size=batch_size)

@@ -1,4 +1,6 @@
-"""Files of a solve: an HDF5 file with everything, and a PNG figure to look at.
+"""Files of a solve: an HDF5 file with everything, a PNG figure to look at, and the PINN.
+
+:func:`save_result` writes all three; a :class:`SolveResult` itself is plain data.
 
 HDF5 layout (written to a temporary file and renamed into place, like every hyperpino file):
 
@@ -19,15 +21,27 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import h5py
 import numpy as np
 
-from hyperpino.solver.result import SCALARS, _clean
+from hyperpino.solver.result import SCALARS, SolveResult, _clean
 
-if TYPE_CHECKING:
-    from hyperpino.solver.result import SolveResult
+
+def save_result(result: SolveResult, out_dir: str | Path, *, figure: bool = True) -> dict[str, str]:
+    """Write ``NAME.h5``, ``NAME.png`` (unless ``figure=False``) and ``NAME_pinn.safetensors``
+    into ``out_dir``; returns their paths (also recorded in ``result.files``)."""
+    from hyperpino.pde.reference.solution import spec_json
+    from hyperpino.solver.export import save_pinn
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result.files["pinn"] = str(save_pinn(result.ensemble, out / f"{result.name}_pinn.safetensors",
+                                         name=result.name, spec_json=spec_json(result.problem.spec)))
+    result.files["hdf5"] = str(write_hdf5(result, out / f"{result.name}.h5"))
+    if figure:
+        result.files["png"] = str(plot_result(result, out / f"{result.name}.png"))
+    return dict(result.files)
 
 
 def write_hdf5(result: SolveResult, path: str | Path) -> Path:

@@ -17,20 +17,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError
 from hyperpino.model.hypino import BUNDLED, HyPINO
-from hyperpino.pde.problem import Problem
+from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.pde.residual import operator_residual
-from hyperpino.pde.trainer import GridEvaluator, pick_device
+from hyperpino.pinn.fit import GridEvaluator
 from hyperpino.solver.ensemble import PINNEnsemble
 from hyperpino.solver.finetune import finetune_config, finetune_run
 from hyperpino.solver.generation import generate, model_device
-from hyperpino.solver.problems import SpecLike, as_problem, check_in_family, evaluation_grid, reference_for
+from hyperpino.solver.problems import check_in_family, evaluation_grid, reference_for
 from hyperpino.solver.refinement import diagnose, refine_many
 from hyperpino.solver.result import SolveResult
 
 if TYPE_CHECKING:
-    from hyperpino.pde.pinn import PINNConfig
+    from hyperpino.pinn.network import PINNConfig
 
 TOL_MAX_STEPS = 20_000
 """Fine-tuning steps allowed when fine-tuning to a tolerance without a step count."""
@@ -52,7 +53,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None, refine: i
     cached FEM), False, or a ``ReferenceSolution``. ``progress`` receives one line per step.
     """
     t_start = time.perf_counter()
-    problem = as_problem(spec)
+    problem = build_problem(spec)
     check_in_family(problem)
     run = problem.spec.run
     if refine is None:

@@ -1,7 +1,5 @@
-"""What the solve pipeline accepts as a problem, and what it measures a solution against.
+"""Which problems the model takes, and what the solve pipeline measures a solution against.
 
-A problem may be given as a spec file path, a validated :class:`~hyperpino.pde.spec.Spec` or a
-built :class:`~hyperpino.pde.problem.Problem`; :func:`as_problem` turns any of them into a Problem.
 :func:`reference_for` gives the yardstick on the spec's evaluation grid: the spec's exact solution
 when it has one (no discretisation error at all), otherwise the cached FEM reference.
 """
@@ -9,34 +7,12 @@ when it has one (no discretisation error at all), otherwise the cached FEM refer
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from hyperpino.errors import HyperpinoError, OutOfFamilyError
-from hyperpino.pde.problem import Problem, build_problem
-from hyperpino.pde.spec import Spec
-from hyperpino.pde.spec_io import read_spec
-
-SpecLike = str | Path | Spec | Problem
-"""Anything the pipeline takes as a problem: a spec file path, a Spec or a Problem."""
-
-
-def load_spec(path: str | Path) -> Spec:
-    """Read and validate a spec file (TOML, YAML or JSON); raises :class:`~hyperpino.errors.SpecError`."""
-    return read_spec(path)
-
-
-def as_problem(spec: SpecLike) -> Problem:
-    """A :class:`Problem` from a path, a :class:`Spec` or a Problem (returned as is)."""
-    if isinstance(spec, Problem):
-        return spec
-    if isinstance(spec, Spec):
-        return build_problem(spec)
-    if isinstance(spec, (str, Path)):
-        return build_problem(read_spec(spec))
-    raise HyperpinoError(f"expected a spec file path, a Spec or a Problem, got {type(spec).__name__}")
+from hyperpino.pde.problem import Problem
 
 
 def check_in_family(problem: Problem) -> None:

@@ -27,19 +27,18 @@ from hyperpino.errors import HyperpinoError
 from hyperpino.model.inputs import Inputs, error_inputs
 from hyperpino.model.output_layer import Rows, solve_output_layer
 from hyperpino.pde import geometry as geo
-from hyperpino.pde.discretize import sample_problem
-from hyperpino.pde.problem import Problem
+from hyperpino.pde.collocation import sample_problem
+from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.pde.residual import Derivatives, operator_residual, robin_residual
-from hyperpino.pde.trainer import TrainConfig
+from hyperpino.pinn.fit import FitConfig
 from hyperpino.solver.ensemble import PINNEnsemble
 from hyperpino.solver.generation import inputs_of, model_device, predict
-from hyperpino.solver.problems import SpecLike, as_problem
 
 if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO
     from hyperpino.model.target import TargetPINN
 
-W_BC = TrainConfig.w_bc
+W_BC = FitConfig.w_bc
 """Weight of the boundary term in the physics loss (the PINN trainer's default ``w_bc``)."""
 
 Evaluate = Callable[[int, dict[str, Tensor], Tensor], dict]
@@ -125,7 +124,7 @@ class ResidualProbe:
 
     def residuals(self) -> dict:
         """RMS of the PDE residual, of the boundary residual (all rows; RMS and max per ``bcs`` entry),
-        and the physics loss ``mean r_pde² + W_BC · mean r_bc²`` (user units; see discretize.py)."""
+        and the physics loss ``mean r_pde² + W_BC · mean r_bc²`` (user units; see pde/collocation.py)."""
         c = self.col
         r_pde = operator_residual(self.sums[0], c.coeffs[None], c.source[None])[0]
         r_bc = robin_residual(self.sums[1], c.direction, c.a, c.b, c.g)[0]
@@ -230,7 +229,7 @@ def refine(model: HyPINO, specs: SpecLike | Sequence[SpecLike], pinns: PINNEnsem
     """Refined ensembles: one spec and PINN give one ensemble, lists give a list (see
     :func:`refine_many` for ``options``). The given PINNs are not modified."""
     single = not isinstance(specs, (list, tuple))
-    problems = [as_problem(s) for s in ([specs] if single else specs)]
+    problems = [build_problem(s) for s in ([specs] if single else specs)]
     ens = [pinns] if single else list(pinns)
     for e in ens:
         if not isinstance(e, PINNEnsemble):

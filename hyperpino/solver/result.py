@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -50,23 +49,6 @@ class SolveResult:
     @property
     def name(self) -> str:
         return self.problem.name
-
-    def save(self, out_dir: str | Path, *, figure: bool = True) -> dict[str, str]:
-        """Write ``NAME.h5``, ``NAME.png`` (unless ``figure=False``) and ``NAME_pinn.safetensors``
-        into ``out_dir``; returns (and records in :attr:`files`) their paths."""
-        from hyperpino.solver.export import save_pinn
-        from hyperpino.solver.outputs import plot_result, write_hdf5
-
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        from hyperpino.pde.reference.solution import spec_json
-
-        self.files["pinn"] = str(save_pinn(self.ensemble, out / f"{self.name}_pinn.safetensors",
-                                           name=self.name, spec_json=spec_json(self.problem.spec)))
-        self.files["hdf5"] = str(write_hdf5(self, out / f"{self.name}.h5"))
-        if figure:
-            self.files["png"] = str(plot_result(self, out / f"{self.name}.png"))
-        return dict(self.files)
 
     def to_dict(self) -> dict:
         """JSON-able summary (no arrays)."""

@@ -13,9 +13,9 @@ from hyperpino.bench._flops import FlopCount
 from hyperpino.bench.train import data_rate, plan, step_flops
 from hyperpino.cli import main
 from hyperpino.mms.config import MMSConfig
-from hyperpino.model.train_batch import TrainBatch
-from hyperpino.model.train_config import train_config
-from hyperpino.model.training import Trainer
+from hyperpino.training.batch import TrainBatch
+from hyperpino.training.config import train_config
+from hyperpino.training.loop import Trainer
 
 TINY = {"embed_dim": 16, "depths": [1, 1, 1, 1], "num_heads": [1, 2, 2, 4]}
 """A HyPINO small enough for a unit test (the ``small`` preset's grid and target)."""

@@ -12,7 +12,7 @@ from hyperpino.mms.bubble import BOX, X_ONLY, apply, bubble_jet, weights
 from hyperpino.mms.generator import evaluate_recipes
 from hyperpino.mms.grammar import draw_params
 from hyperpino.mms.templates import X, Y
-from hyperpino.pde.discretize import exact_residuals
+from hyperpino.pde.collocation import exact_residuals
 from hyperpino.pde.problem import build_problem
 
 ALL = {"elliptic": 1.0, "parabolic": 1.0, "hyperbolic": 1.0, "first-order": 1.0}

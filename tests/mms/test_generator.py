@@ -5,7 +5,8 @@ import torch
 from hyperpino.mms import KINDS, MMSConfig, MMSGenerator, draw_recipe, template
 from hyperpino.mms.batch_geometry import HoleBatch, nearest
 from hyperpino.mms.generator import evaluate_recipes
-from hyperpino.pde.discretize import CHANNELS, exact_residuals
+from hyperpino.model.channels import CHANNELS
+from hyperpino.pde.collocation import exact_residuals
 from hyperpino.pde.operator import classify
 from hyperpino.pde.problem import build_problem
 

@@ -25,7 +25,7 @@ def test_helmholtz_statistics_are_those_of_its_formula():
 def test_features_of_a_pure_boundary_problem():
     g = 16
     img = torch.zeros(1, 10, g, g, dtype=torch.float64)
-    from hyperpino.pde.discretize import CHANNELS
+    from hyperpino.model.channels import CHANNELS
 
     img[0, CHANNELS.index("domain")] = 1
     img[0, CHANNELS.index("dirichlet_value"), 0] = 2.0

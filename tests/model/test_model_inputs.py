@@ -6,11 +6,11 @@ import pytest
 import sympy
 import torch
 
-from hyperpino.demo import examples_dir
 from hyperpino.errors import OutOfFamilyError
+from hyperpino.examples import examples_dir
 from hyperpino.model.inputs import CH, DATA_CHANNELS, error_inputs, normalise, problem_inputs
-from hyperpino.pde.check import load_problem
 from hyperpino.pde.expr_torch import to_torch
+from hyperpino.pde.problem import build_problem
 from hyperpino.pde.residual import Derivatives
 
 
@@ -38,7 +38,7 @@ def exact_derivs(problem):
 def test_error_problem_of_the_exact_solution_is_zero(name):
     """Dirichlet, Neumann (initial rate), Robin and source channels, on square and non-square
     boxes: the error problem of the exact solution has no data left."""
-    problem = load_problem(examples_dir() / name)
+    problem = build_problem(examples_dir() / name)
     inputs = problem_inputs(problem, 64)
     err = error_inputs(inputs, exact_derivs(problem))
     data = inputs.images[:, list(DATA_CHANNELS)].abs().amax()
@@ -52,7 +52,7 @@ def test_error_problem_of_the_exact_solution_is_zero(name):
 
 
 def test_error_problem_is_linear_in_the_approximation():
-    problem = load_problem(examples_dir() / "disk_robin.yaml")
+    problem = build_problem(examples_dir() / "disk_robin.yaml")
     inputs = problem_inputs(problem, 32)
     exact = exact_derivs(problem)
 
@@ -66,7 +66,7 @@ def test_error_problem_is_linear_in_the_approximation():
 
 
 def test_normalise_scales_data_and_operator():
-    problem = load_problem(examples_dir() / "helmholtz.toml")
+    problem = build_problem(examples_dir() / "helmholtz.toml")
     inputs = problem_inputs(problem, 32)
     images, coeffs, scale = normalise(inputs.images * 1, inputs.coeffs)
     k = inputs.coeffs.abs().amax()
@@ -82,7 +82,7 @@ def test_normalise_scales_data_and_operator():
 
 
 def test_zero_data_keeps_unit_scale():
-    problem = load_problem(examples_dir() / "helmholtz.toml")
+    problem = build_problem(examples_dir() / "helmholtz.toml")
     inputs = problem_inputs(problem, 16)
     inputs.images[:, list(DATA_CHANNELS)] = 0
     _, _, scale = normalise(inputs.images, inputs.coeffs)
@@ -95,7 +95,7 @@ def test_variable_coefficients_are_out_of_family(tmp_path):
                     'type = "rectangle"\nmin = [-1, -1]\nmax = [1, 1]\n[operator]\n'
                     'coefficients = {uxx = "-(1 + x**2)", uyy = -1}\nsource = 1\n'
                     '[[bcs]]\ntype = "dirichlet"\non = "*"\nvalue = 0\n')
-    problem = load_problem(spec)
+    problem = build_problem(spec)
     assert not problem.operator.is_constant
     with pytest.raises(OutOfFamilyError):
         problem_inputs(problem, 16)

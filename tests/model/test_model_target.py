@@ -4,7 +4,7 @@ from hypino_inputs import random_inputs
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.model import TargetPINN
-from hyperpino.pde.pinn import ModifiedMLP
+from hyperpino.pinn.network import ModifiedMLP
 
 
 def test_generated_params_drive_the_target_on_points(small):

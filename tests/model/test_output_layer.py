@@ -6,8 +6,8 @@ import torch
 
 from hyperpino.model.output_layer import Rows, features_theta, solve_output_layer
 from hyperpino.model.target import TargetPINN
-from hyperpino.pde.pinn import PINNConfig
 from hyperpino.pde.residual import operator_residual, robin_residual
+from hyperpino.pinn.network import PINNConfig
 
 
 def _problem(target, theta, n=300, nb=120, seed=0):

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from hyperpino.cli import main
-from hyperpino.pde.check import load_problem, summary
-from hyperpino.pde.discretize import exact_residuals
+from hyperpino.pde.check import summary
+from hyperpino.pde.collocation import exact_residuals
+from hyperpino.pde.problem import build_problem
 
 EXAMPLES = sorted(
     p
@@ -34,12 +35,12 @@ def test_check_with_plot(path, tmp_path, capsys):
     "path", [p for p in EXAMPLES if "exact" in p.read_text()], ids=lambda p: p.name
 )
 def test_exact_solutions_fit_their_specs(path):
-    res = exact_residuals(load_problem(path))
+    res = exact_residuals(build_problem(path))
     assert res and max(res.values()) < 1e-8, res
 
 
 def test_l_shape_summary():
-    problem = load_problem(next(p for p in EXAMPLES if p.stem == "poisson_L"))
+    problem = build_problem(next(p for p in EXAMPLES if p.stem == "poisson_L"))
     assert problem.kind == "elliptic"
     assert set(problem.domain.active_pieces) == {
         "box.left",
@@ -54,8 +55,8 @@ def test_l_shape_summary():
 
 
 def test_evolution_edges():
-    wave = load_problem(next(p for p in EXAMPLES if p.stem == "wave"))
+    wave = build_problem(next(p for p in EXAMPLES if p.stem == "wave"))
     assert wave.kind == "hyperbolic"
     assert wave.initial_pieces == ("box.bottom",) and wave.final_pieces == ("box.top",)
-    heat = load_problem(next(p for p in EXAMPLES if p.stem == "heat_box"))
+    heat = build_problem(next(p for p in EXAMPLES if p.stem == "heat_box"))
     assert heat.kind == "parabolic" and heat.initial_pieces == ("rod.bottom",)

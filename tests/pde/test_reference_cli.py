@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from hyperpino.cli import main
-from hyperpino.pde.check import load_problem
+from hyperpino.pde.problem import build_problem
 from hyperpino.pde.reference import ReferenceSolution, cache_key, reference_solution
 
 EXAMPLES = sorted(p for p in (Path(__file__).parents[2] / "examples").iterdir()
@@ -35,7 +35,7 @@ def test_reference_writes_hdf5(tmp_path, capsys):
 
 
 def test_cache_hit_and_key():
-    problem = load_problem(EXAMPLES[0].parent / "heat.toml")
+    problem = build_problem(EXAMPLES[0].parent / "heat.toml")
     a = reference_solution(problem, 0.05)
     b = reference_solution(problem, 0.05)
     assert np.array_equal(a.u, b.u, equal_nan=True) and a.solve_time == b.solve_time

@@ -7,7 +7,6 @@ import pytest
 import sympy
 
 from hyperpino.errors import HyperpinoError
-from hyperpino.pde.check import load_problem
 from hyperpino.pde.metrics import rel_l2
 from hyperpino.pde.problem import build_problem
 from hyperpino.pde.reference import solve_reference
@@ -25,7 +24,7 @@ def _exact_error(problem, sol) -> float:
 
 @pytest.mark.parametrize("name", ["heat.toml", "heat_box.json", "wave.toml"])
 def test_benchmark_exact_solution(name):
-    problem = load_problem(EXAMPLES / name)
+    problem = build_problem(EXAMPLES / name)
     sol = solve_reference(problem)
     assert sol.mask.all() and sol.method == "cn-p2-richardson"
     assert _exact_error(problem, sol) <= 1e-4

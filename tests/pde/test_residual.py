@@ -7,7 +7,6 @@ import torch
 from torch.func import stack_module_state
 
 from hyperpino.pde import residual as R
-from hyperpino.pde.pinn import ModifiedMLP
 from hyperpino.pde.residual import (
     METHODS,
     Derivatives,
@@ -19,6 +18,7 @@ from hyperpino.pde.residual import (
     operator_residual,
     robin_residual,
 )
+from hyperpino.pinn.network import ModifiedMLP
 
 F64 = torch.float64
 M, N = 3, 50

@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hyperpino.demo import examples_dir
+import hyperpino
 from hyperpino.errors import CheckpointError
-from hyperpino.pde.check import load_problem
+from hyperpino.examples import examples_dir
+from hyperpino.pde.problem import build_problem
 from hyperpino.solver import PINNEnsemble, load_pinn, save_pinn
 from hyperpino.solver.export import read_pinn_metadata
 
 
 @pytest.fixture(scope="module")
 def ensemble(tiny) -> PINNEnsemble:
-    problem = load_problem(examples_dir() / "advection_diffusion.toml")  # box [0, 4] x [0, 1]
-    return tiny.refine(problem, tiny.generate(problem), iters=2, early_stop=False)
+    problem = build_problem(examples_dir() / "advection_diffusion.toml")  # box [0, 4] x [0, 1]
+    return hyperpino.refine(tiny, problem, hyperpino.generate(tiny, problem), iters=2, early_stop=False)
 
 
 def test_ensemble_is_the_weighted_sum_of_its_members(ensemble):

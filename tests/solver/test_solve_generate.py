@@ -7,17 +7,17 @@ import torch
 from solve_cases import SQUARE_EXACT, VARIABLE, write
 
 import hyperpino
-from hyperpino.demo import examples_dir
 from hyperpino.errors import CheckpointError, OutOfFamilyError
+from hyperpino.examples import examples_dir
 from hyperpino.model import HyPINO
 from hyperpino.model.inputs import problem_inputs
-from hyperpino.pde.check import load_problem
+from hyperpino.pde.problem import build_problem
 from hyperpino.solver import PINNEnsemble, generate
 
 
 def test_generate_is_the_model_prediction_in_user_coordinates(tiny):
-    problem = load_problem(examples_dir() / "advection_diffusion.toml")  # box [0, 4] x [0, 1]
-    pinn = tiny.generate(problem, solve_output=False)
+    problem = build_problem(examples_dir() / "advection_diffusion.toml")  # box [0, 4] x [0, 1]
+    pinn = hyperpino.generate(tiny, problem, solve_output=False)
     assert isinstance(pinn, PINNEnsemble) and isinstance(pinn, torch.nn.Module) and len(pinn) == 1
     x = torch.rand(50, 2) * torch.tensor([4.0, 1.0])
     with torch.no_grad():
@@ -30,20 +30,20 @@ def test_generate_is_the_model_prediction_in_user_coordinates(tiny):
 
 def test_spec_forms_agree(tiny, tmp_path):
     path = write(tmp_path / "s.toml", SQUARE_EXACT)
-    spec = hyperpino.load_spec(path)
+    spec = hyperpino.read_spec(path)
     x = torch.rand(20, 2) * 2 - 1
-    outs = [tiny.generate(s)(x) for s in (path, str(path), spec, load_problem(path))]
+    outs = [hyperpino.generate(tiny, s)(x) for s in (path, str(path), spec, build_problem(path))]
     for out in outs[1:]:
         torch.testing.assert_close(out, outs[0])
 
 
 def test_batched_generation_equals_one_by_one(tiny):
     names = ["poisson_L.toml", "heat.toml", "advection_diffusion.toml", "disk_robin.yaml"]
-    problems = [load_problem(examples_dir() / n) for n in names]
+    problems = [build_problem(examples_dir() / n) for n in names]
     batched = generate(tiny, problems)
     assert isinstance(batched, list) and len(batched) == len(problems)
     for problem, pinn in zip(problems, batched, strict=True):
-        one = tiny.generate(problem)
+        one = hyperpino.generate(tiny, problem)
         lo, hi = torch.tensor(problem.map.box).T
         x = lo + (hi - lo) * torch.rand(40, 2)
         with torch.no_grad():
@@ -112,26 +112,27 @@ type = "neumann"
 on = "box.right"
 value = "1.5*((y + 1)/2 + 1)"
 """)
-    pu, pc = load_problem(user), load_problem(canon)
+    pu, pc = build_problem(user), build_problem(canon)
     iu, ic = problem_inputs(pu, tiny.config.grid), problem_inputs(pc, tiny.config.grid)
     torch.testing.assert_close(iu.coeffs, ic.coeffs)
     torch.testing.assert_close(iu.images, ic.images, rtol=1e-5, atol=1e-5)
     # The model itself: the least-squares rows of solve_output are weighed in user units, which
     # differ between the two forms of the problem.
-    gu, gc = tiny.generate(pu, solve_output=False), tiny.generate(pc, solve_output=False)
+    gu = hyperpino.generate(tiny, pu, solve_output=False)
+    gc = hyperpino.generate(tiny, pc, solve_output=False)
     x = torch.rand(64, 2) * torch.tensor([3.0, 1.0]) + torch.tensor([0.0, 1.0])
     with torch.no_grad():
         torch.testing.assert_close(gu(x), gc(pu.map.to_canonical(x)), rtol=1e-4, atol=1e-4)
         # one refinement step, forced (early stopping off), sees the same error problem too
-        ru = tiny.refine(pu, gu, iters=1, early_stop=False, solve_output=False)
-        rc = tiny.refine(pc, gc, iters=1, early_stop=False, solve_output=False)
+        ru = hyperpino.refine(tiny, pu, gu, iters=1, early_stop=False, solve_output=False)
+        rc = hyperpino.refine(tiny, pc, gc, iters=1, early_stop=False, solve_output=False)
         torch.testing.assert_close(ru(x), rc(pu.map.to_canonical(x)), rtol=1e-3, atol=1e-3)
 
 
 def test_variable_coefficients_are_out_of_family(tiny, tmp_path):
     path = write(tmp_path / "v.toml", VARIABLE)
     with pytest.raises(OutOfFamilyError, match="constant-coefficient"):
-        tiny.generate(path)
+        hyperpino.generate(tiny, path)
     with pytest.raises(OutOfFamilyError):
         hyperpino.solve(path, model=tiny)
 
@@ -166,8 +167,8 @@ def test_bundled_checkpoint_is_shipped_small_and_documented():
 def test_solved_output_layer_keeps_the_hidden_layers_and_lowers_the_physics_loss(tiny):
     from hyperpino.solver.refinement import ResidualProbe
 
-    problem = load_problem(examples_dir() / "poisson_L.toml")
-    raw, solved = tiny.generate(problem, solve_output=False), tiny.generate(problem)
+    problem = build_problem(examples_dir() / "poisson_L.toml")
+    raw, solved = hyperpino.generate(tiny, problem, solve_output=False), hyperpino.generate(tiny, problem)
     (t_raw, _), (t_sol, _) = raw.theta(), solved.theta()
     assert all(torch.equal(t_raw[k], t_sol[k]) for k in t_raw if not k.startswith("out."))
     losses = []

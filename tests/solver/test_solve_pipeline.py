@@ -13,6 +13,7 @@ from solve_cases import SQUARE_EXACT, TINY, VARIABLE, write
 import hyperpino
 from hyperpino.cli import main
 from hyperpino.solver import finetune_run, load_pinn
+from hyperpino.solver.outputs import save_result
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +22,14 @@ def spec_path(tmp_path_factory):
 
 
 def test_finetune_lowers_the_loss_and_copies(tiny, spec_path):
-    pinn = tiny.generate(spec_path)
+    pinn = hyperpino.generate(tiny, spec_path)
     before = [p.clone() for p in pinn.parameters()]
     res = finetune_run(spec_path, pinn, steps=20, eval_every=10)
     assert res.history[-1]["loss"] < res.history[0]["loss"]
     assert all(torch.equal(a, b) for a, b in zip(before, pinn.parameters(), strict=True))
     assert len(res.ensemble) == 1 and res.ensemble.box == pinn.box
-    tuned64 = tiny.finetune(spec_path, tiny.refine(spec_path, pinn, iters=1, early_stop=False), steps=4,
-                            dtype="float64")
+    refined = hyperpino.refine(tiny, spec_path, pinn, iters=1, early_stop=False)
+    tuned64 = hyperpino.finetune(spec_path, refined, steps=4, dtype="float64")
     assert tuned64.weights.dtype == torch.float64 and len(tuned64) == 2
     assert tuned64(torch.zeros(3, 2, dtype=torch.float64)).shape == (3, 1)
 
@@ -47,7 +48,7 @@ def test_solve_returns_everything(tiny, spec_path, tmp_path):
     assert seen and "zero-shot" in seen[0]
     # the residual map is L u - f of the returned module
     assert abs(np.sqrt(np.nanmean(result.residual ** 2)) - result.to_dict()["residual_rms"]) < 1e-9
-    files = result.save(tmp_path)
+    files = save_result(result, tmp_path)
     with h5py.File(files["hdf5"]) as f:
         assert f["u"].shape == (n, n) and "reference/u" in f and "error" in f
         assert list(f["history/stage"].asstr()[()])[0] == "zero-shot"
@@ -65,7 +66,7 @@ def test_solve_returns_everything(tiny, spec_path, tmp_path):
 def test_solve_with_a_non_default_target_pinn(spec_path):
     """Refinement and its error tracking build members of the model's own PINN size."""
     from hyperpino.model import HyPINO
-    from hyperpino.pde.pinn import PINNConfig
+    from hyperpino.pinn.network import PINNConfig
 
     torch.manual_seed(0)
     model = HyPINO.from_preset("small", **TINY, pinn=PINNConfig(width=16)).train(False)
@@ -155,4 +156,4 @@ def test_generate_and_refine_on_cuda_match_cpu(tiny, spec_path):
 
 
 def generate_refined(model, spec):
-    return model.refine(spec, model.generate(spec), iters=2, early_stop=False)
+    return hyperpino.refine(model, spec, hyperpino.generate(model, spec), iters=2, early_stop=False)

@@ -8,11 +8,12 @@ import torch
 from solve_cases import SQUARE_EXACT, write
 from torch import nn
 
+import hyperpino
 from hyperpino.model.inputs import CH, Inputs, problem_inputs
 from hyperpino.model.target import TargetPINN
 from hyperpino.pde import geometry as geo
-from hyperpino.pde.check import load_problem
-from hyperpino.pde.pinn import ModifiedMLP, PINNConfig
+from hyperpino.pde.problem import build_problem
+from hyperpino.pinn.network import ModifiedMLP, PINNConfig
 from hyperpino.solver import generate, refine_many
 from hyperpino.solver.problems import exact_reference
 from hyperpino.solver.refinement import ResidualProbe
@@ -20,11 +21,11 @@ from hyperpino.solver.refinement import ResidualProbe
 
 @pytest.fixture(scope="module")
 def problem(tmp_path_factory):
-    return load_problem(write(tmp_path_factory.mktemp("spec") / "s.toml", SQUARE_EXACT))
+    return build_problem(write(tmp_path_factory.mktemp("spec") / "s.toml", SQUARE_EXACT))
 
 
 def test_refine_appends_members_and_leaves_the_input_alone(tiny, problem):
-    pinn = tiny.generate(problem)
+    pinn = hyperpino.generate(tiny, problem)
     before = [p.clone() for p in pinn.parameters()]
     (r,) = refine_many(tiny, [problem], [pinn], 3, early_stop=False)
     assert len(r.ensemble) == 4 and len(pinn) == 1
@@ -38,18 +39,18 @@ def test_refine_appends_members_and_leaves_the_input_alone(tiny, problem):
 
 
 def test_refine_refuses_a_pinn_of_another_box(tiny, problem):
-    from hyperpino.demo import examples_dir
     from hyperpino.errors import HyperpinoError
+    from hyperpino.examples import examples_dir
 
-    other = tiny.generate(examples_dir() / "advection_diffusion.toml")
+    other = hyperpino.generate(tiny, examples_dir() / "advection_diffusion.toml")
     with pytest.raises(HyperpinoError, match="box"):
-        tiny.refine(problem, other, iters=1)
+        hyperpino.refine(tiny, problem, other, iters=1)
     with pytest.raises(HyperpinoError, match="PINNEnsemble"):
-        tiny.refine(problem, torch.nn.Linear(2, 1), iters=1)
+        hyperpino.refine(tiny, problem, torch.nn.Linear(2, 1), iters=1)
 
 
 def test_early_stopping_keeps_only_improving_steps(tiny, problem):
-    (r,) = refine_many(tiny, [problem], [tiny.generate(problem)], 4)
+    (r,) = refine_many(tiny, [problem], [hyperpino.generate(tiny, problem)], 4)
     losses = [e["loss"] for e in r.history]
     assert all(b < a for a, b in zip(losses, losses[1:], strict=False))
     assert len(r.ensemble) == len(r.history)
@@ -57,7 +58,7 @@ def test_early_stopping_keeps_only_improving_steps(tiny, problem):
 
 
 def test_batched_refinement_equals_one_by_one(tiny, problem, tmp_path):
-    other = load_problem(write(tmp_path / "o.toml", SQUARE_EXACT.replace('+ u"', '+ 2*u"')))
+    other = build_problem(write(tmp_path / "o.toml", SQUARE_EXACT.replace('+ u"', '+ 2*u"')))
     problems = [problem, other]
     pinns = generate(tiny, problems)
     together = refine_many(tiny, problems, pinns, 2, early_stop=False)
@@ -71,7 +72,7 @@ def test_batched_refinement_equals_one_by_one(tiny, problem, tmp_path):
 def test_probe_caches_equal_direct_evaluation(tiny, problem):
     inputs = problem_inputs(problem, tiny.config.grid)
     probe = ResidualProbe(problem, inputs, tiny.target)
-    ens = tiny.refine(problem, tiny.generate(problem), iters=2, early_stop=False)
+    ens = hyperpino.refine(tiny, problem, hyperpino.generate(tiny, problem), iters=2, early_stop=False)
     theta, w = ens.theta()
     probe.add({k: v[:1] for k, v in theta.items()}, w[:1])
     probe.add({k: v[1:] for k, v in theta.items()}, w[1:])
@@ -150,14 +151,14 @@ def _pinn_problem(tmp_path):
     u = sum(sympy.Float(w) * h for w, h in zip(net.out.weight[0].tolist(), hidden, strict=True))
     u = u + sympy.Float(float(net.out.bias.detach()))
     f = -sympy.diff(u, x, 2) - sympy.diff(u, y, 2) + u
-    base = load_problem(write(tmp_path / "pinn.toml", SQUARE_EXACT))
+    base = build_problem(write(tmp_path / "pinn.toml", SQUARE_EXACT))
     conds = tuple(dataclasses.replace(c, value=u) for c in base.conditions)
     problem = dataclasses.replace(base, source=f, exact=u, conditions=conds)
     return problem, {k: v.detach() for k, v in net.named_parameters()}, cfg
 
 
 def test_refinement_with_an_exact_error_problem_reduces_the_error(tmp_path):
-    from hyperpino.pde.trainer import GridEvaluator
+    from hyperpino.pinn.fit import GridEvaluator
     from hyperpino.solver import PINNEnsemble
 
     problem, params, cfg = _pinn_problem(tmp_path)

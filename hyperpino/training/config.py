@@ -17,7 +17,7 @@ import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hyperpino.errors import SpecError
-from hyperpino.model.loss import LossWeights
+from hyperpino.training.loss import LossWeights
 
 EXAMPLES = ("heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poisson_L", "wave")
 """The seven HyPINO benchmarks (``examples/NAME.toml``): the default validation set."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from torch import Tensor
 
-from hyperpino.pde.discretize import CHANNELS
+from hyperpino.model.channels import CHANNELS
 
 
 def plot_inputs(images: Tensor, path: str | Path, *, title: str = "") -> None:

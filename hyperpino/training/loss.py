@@ -18,8 +18,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from hyperpino.model.target import TargetPINN
-from hyperpino.model.train_batch import TrainBatch
 from hyperpino.pde.residual import operator_residual, robin_residual
+from hyperpino.training.batch import TrainBatch
 
 RMS_FLOOR = 1e-3
 """Smallest label RMS (normalised units) that value and derivative errors are divided by."""

@@ -8,13 +8,14 @@ import pytest
 import torch
 from train_cases import tiny_trainer
 
+from hyperpino.durations import parse_duration
 from hyperpino.errors import CheckpointError, SpecError
 from hyperpino.model import HyPINO
 from hyperpino.model.checkpoint import read_metadata
-from hyperpino.model.train_batch import TrainBatch
-from hyperpino.model.train_clock import TrainClock, parse_duration
-from hyperpino.model.train_config import EXAMPLES
-from hyperpino.model.training import Trainer
+from hyperpino.training.batch import TrainBatch
+from hyperpino.training.clock import TrainClock
+from hyperpino.training.config import EXAMPLES
+from hyperpino.training.loop import Trainer
 
 
 def _trainer(tmp_path, out: str, **overrides) -> Trainer:
@@ -82,7 +83,7 @@ def test_accumulation_equals_one_large_batch(tmp_path):
     big = _trainer(tmp_path, "big", batch_size=6, refine_fraction=0.0)
     acc = _trainer(tmp_path, "acc", batch_size=3, accumulate=2, refine_fraction=0.0)
     acc.model.load_state_dict(big.model.state_dict())
-    from hyperpino.model.train_data import StepBatches
+    from hyperpino.training.data import StepBatches
 
     batch = next(iter(StepBatches(big.mms_cfg, seed=0, batch_size=6, start=0)))[1]
     grads = []
@@ -106,12 +107,12 @@ def test_zero_output_theta0():
 
 def test_shipped_references_match_the_examples():
     """Validation without the FEM solver: every benchmark's stored values belong to its spec."""
-    from hyperpino.model.validation import REFERENCES, _examples_dir, _shipped
-    from hyperpino.pde.check import load_problem
+    from hyperpino.pde.problem import build_problem
     from hyperpino.pde.spec_io import spec_digest
+    from hyperpino.training.validation import REFERENCES, _examples_dir, _shipped
 
     for name in EXAMPLES:
-        digest = spec_digest(load_problem(_examples_dir() / f"{name}.toml").spec)
+        digest = spec_digest(build_problem(_examples_dir() / f"{name}.toml").spec)
         found = _shipped(name, digest, REFERENCES)
         assert found is not None, f"{name}: shipped reference is stale (python tools/make_validation_refs.py)"
         pts, values = found

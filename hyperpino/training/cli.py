@@ -8,8 +8,9 @@ import os
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from hyperpino.model.train_clock import parse_duration, process_started
-    from hyperpino.model.train_config import read_train_toml, train_config
+    from hyperpino.durations import parse_duration
+    from hyperpino.training.clock import process_started
+    from hyperpino.training.config import read_train_toml, train_config
 
     started = process_started()
     tables = read_train_toml(args.config)
@@ -25,7 +26,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise CheckpointError(f"--init {cfg.init}: no such checkpoint")
     import torch
 
-    from hyperpino.model.training import Trainer
+    from hyperpino.training.loop import Trainer
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -1,6 +1,6 @@
-"""A problem as tensors on the canonical square: model input images and collocation points.
+"""A problem as collocation points on the canonical square, for residual losses.
 
-Both views express every condition in one form, ``a·u + b·(d·∇u) = g`` in canonical coordinates
+Every condition takes one form, ``a·u + b·(d·∇u) = g`` in canonical coordinates
 ``X ∈ [-1, 1]²``: Dirichlet is ``(a, b) = (1, 0)``, Neumann ``(0, 1)`` with ``d = s ⊙ n`` (the user's
 outward unit normal scaled by the box map, so ``d·∇_X u = ∂u/∂n`` exactly, also on a non-square
 box), Robin keeps its ``a, b``. An initial value is Dirichlet on the t = t0 edge; an initial rate
@@ -14,31 +14,17 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from hyperpino.pde import geometry as geo
 from hyperpino.pde.expr_torch import to_torch
 from hyperpino.pde.problem import Condition, Problem
 
-CHANNELS = (
-    "domain",
-    "dirichlet_mask",
-    "dirichlet_value",
-    "neumann_mask",
-    "neumann_value",
-    "robin_mask",
-    "robin_a",
-    "robin_b",
-    "robin_value",
-    "source",
-)
-"""Image channels in the order :func:`rasterize_problem` stacks them."""
 
-
-def _rows(cond: Condition, coords, user_pts: Tensor, user_normals: Tensor, scale: Tensor):
-    """``(a, b, d, g)`` of one condition at user points ``(n, 2)``; d is canonical ``(n, 2)``."""
+def condition_rows(cond: Condition, coords, user_pts: Tensor, normals: Tensor, scale: Tensor):
+    """``(a, b, d, g)`` of one condition at user points ``(n, 2)`` with the user's unit outward
+    ``normals (n, 2)``: the condition as ``a·u + b·(d·∇_X u) = g``, ``d`` canonical ``(n, 2)``."""
     ev = lambda e: to_torch(e, coords)(user_pts[:, 0], user_pts[:, 1])  # noqa: E731
     g = ev(cond.value)
     one, zero = torch.ones_like(g), torch.zeros_like(g)
-    d = user_normals * scale
+    d = normals * scale
     if cond.kind in ("dirichlet", "initial_value"):
         return one, zero, d, g
     if cond.kind == "neumann":
@@ -48,7 +34,8 @@ def _rows(cond: Condition, coords, user_pts: Tensor, user_normals: Tensor, scale
     return ev(cond.a), ev(cond.b), d, g
 
 
-def _user_normals(problem: Problem, canonical_normals: Tensor) -> Tensor:
+def user_normals(problem: Problem, canonical_normals: Tensor) -> Tensor:
+    """The user's unit outward normals ``(n, 2)`` at boundary points with ``canonical_normals``."""
     n = canonical_normals * canonical_normals.new_tensor(problem.map.scale)
     return n / torch.linalg.vector_norm(n, dim=-1, keepdim=True).clamp_min(1e-30)
 
@@ -90,7 +77,7 @@ def sample_problem(
     coeffs = m.canonical_coefficients(problem.operator.coefficient_fn()(user))
     source = to_torch(problem.source, problem.coords)(user[:, 0], user[:, 1])
     bs = dom.sample_boundary(n_boundary, generator=generator, dtype=dtype)
-    ub, un = m.to_user(bs.points), _user_normals(problem, bs.normals)
+    ub, un = m.to_user(bs.points), user_normals(problem, bs.normals)
     scale = bs.points.new_tensor(m.scale)
     names = dom.geometry.piece_names
     parts = []
@@ -98,7 +85,7 @@ def sample_problem(
         idx = [names.index(p) for p in cond.pieces]
         sel = torch.isin(bs.piece, torch.tensor(idx))
         if bool(sel.any()):
-            a, b, d, g = _rows(cond, problem.coords, ub[sel], un[sel], scale)
+            a, b, d, g = condition_rows(cond, problem.coords, ub[sel], un[sel], scale)
             tag = torch.full_like(g, cond.index, dtype=torch.long)
             parts.append((bs.points[sel], a, b, d, g, bs.normals[sel], tag))
     cat = [torch.cat(col) for col in zip(*parts, strict=True)]
@@ -114,48 +101,6 @@ def sample_problem(
         normal=cat[5],
         condition=cat[6],
     )
-
-
-def rasterize_problem(
-    problem: Problem, n: int, *, band_px: float = 1.5, dtype: torch.dtype = torch.float32
-) -> Tensor:
-    """Model input images ``(len(CHANNELS), n, n)`` on the canonical square (row 0 is y = +1).
-
-    Boundary bands are ``band_px`` pixels wide on each side of the boundary; values are those of
-    the condition at each band pixel's nearest boundary point. Neumann values are
-    ``g / |d|``, the normal derivative in canonical units; the source is zero outside the domain.
-    """
-    m = problem.map
-    dom = problem.canonical_domain
-    r = geo.rasterize(dom, n, band_px=band_px)
-    out = torch.zeros(len(CHANNELS), n, n, dtype=dtype)
-    ch = {name: out[i] for i, name in enumerate(CHANNELS)}
-    ch["domain"][:] = r.domain.to(dtype)
-    grid = geo.grid_points(n, dtype=torch.float64)
-    user = m.to_user(grid.reshape(-1, 2))
-    f = to_torch(problem.source, problem.coords)(user[:, 0], user[:, 1]).expand(user.shape[0])
-    ch["source"][:] = (f.reshape(n, n) * r.domain).to(dtype)
-    names = dom.geometry.piece_names
-    scale = torch.tensor(m.scale, dtype=torch.float64)
-    for cond in problem.conditions:
-        sel = torch.isin(r.piece, torch.tensor([names.index(p) for p in cond.pieces]))
-        if not bool(sel.any()):
-            continue
-        foot = m.to_user(r.foot[sel].double())
-        normals = _user_normals(problem, r.normal[sel].double())
-        a, b, d, g = _rows(cond, problem.coords, foot, normals, scale)
-        if cond.kind in ("dirichlet", "initial_value"):
-            ch["dirichlet_mask"][sel] = 1
-            ch["dirichlet_value"][sel] = g.to(dtype)
-        elif cond.kind in ("neumann", "initial_rate"):
-            ch["neumann_mask"][sel] = 1
-            ch["neumann_value"][sel] = (g / torch.linalg.vector_norm(d, dim=-1)).to(dtype)
-        else:
-            dn = torch.linalg.vector_norm(d, dim=-1)
-            ch["robin_mask"][sel] = 1
-            ch["robin_a"][sel], ch["robin_b"][sel] = a.to(dtype), (b * dn).to(dtype)
-            ch["robin_value"][sel] = g.to(dtype)
-    return out
 
 
 def exact_residuals(problem: Problem, n: int = 512, seed: int = 0) -> dict[str, float]:
@@ -186,7 +131,7 @@ def exact_residuals(problem: Problem, n: int = 512, seed: int = 0) -> dict[str, 
         grad = torch.stack(
             [fx(p[:, 0], p[:, 1]).expand(p.shape[0]), fy(p[:, 0], p[:, 1]).expand(p.shape[0])], -1
         )
-        a, b, _, g = _rows(cond, problem.coords, p, nrm, torch.ones(2, dtype=torch.float64))
+        a, b, _, g = condition_rows(cond, problem.coords, p, nrm, torch.ones(2, dtype=torch.float64))
         res = a * val + b * (grad * nrm).sum(-1) - g
         out[f"bcs[{cond.index}]"] = float(res.abs().max())
     return out

@@ -16,8 +16,8 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.model.inputs import Inputs
-from hyperpino.model.train_batch import TrainBatch
 from hyperpino.pde.geometry import grid_points
+from hyperpino.training.batch import TrainBatch
 
 
 def _rank() -> tuple[int, int]:

@@ -6,9 +6,10 @@ import pytest
 import torch
 from torch.func import grad, vmap
 
-from hyperpino.pde.check import load_problem
-from hyperpino.pde.discretize import CHANNELS, rasterize_problem, sample_problem
+from hyperpino.model.channels import CHANNELS, rasterize_problem
+from hyperpino.pde.collocation import sample_problem
 from hyperpino.pde.expr_torch import to_torch
+from hyperpino.pde.problem import build_problem
 
 ANISO = textwrap.dedent("""
     name = "aniso"
@@ -49,7 +50,7 @@ def test_anisotropic_neumann_rows_are_exact(tmp_path):
     """Neumann on a tilted ellipse in a 4 x 1 box: d·∇_X U must equal the user-frame ∂u/∂n."""
     spec = tmp_path / "aniso.toml"
     spec.write_text(ANISO)
-    problem = load_problem(spec)
+    problem = build_problem(spec)
     col = sample_problem(
         problem, 256, 1024, generator=torch.Generator().manual_seed(0), dtype=torch.float64
     )
@@ -85,7 +86,7 @@ def test_anisotropic_neumann_rows_are_exact(tmp_path):
 def test_interior_coefficients_and_source(tmp_path):
     spec = tmp_path / "aniso.toml"
     spec.write_text(ANISO)
-    problem = load_problem(spec)
+    problem = build_problem(spec)
     col = sample_problem(
         problem, 64, 64, generator=torch.Generator().manual_seed(1), dtype=torch.float64
     )
@@ -101,7 +102,7 @@ def test_images(name):
     from pathlib import Path
 
     path = next((Path(__file__).parents[2] / "examples").glob(f"{name}.*"))
-    img = rasterize_problem(load_problem(path), 64, band_px=1.5)
+    img = rasterize_problem(build_problem(path), 64, band_px=1.5)
     assert img.shape == (len(CHANNELS), 64, 64)
     ch = dict(zip(CHANNELS, img, strict=False))
     assert 0.2 < ch["domain"].mean() <= 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hyperpino.model.train_config import read_train_toml, train_config
-from hyperpino.model.training import Trainer
+from hyperpino.training.config import read_train_toml, train_config
+from hyperpino.training.loop import Trainer
 
 TINY = """
 [train]

@@ -69,21 +69,3 @@ def process_started() -> float:
     return time.monotonic() - min(max(age, 0.0), 60.0)
 
 
-def parse_duration(text: str | float | int) -> float:
-    """Seconds of ``"90"``, ``"90s"``, ``"8m"``, ``"1.5h"`` (a number alone is seconds)."""
-    from hyperpino.errors import SpecError
-
-    if isinstance(text, int | float):
-        seconds = float(text)
-    else:
-        s = str(text).strip().lower()
-        unit = {"s": 1.0, "m": 60.0, "h": 3600.0}.get(s[-1:], None)
-        number = s[:-1] if unit else s
-        try:
-            seconds = float(number) * (unit or 1.0)
-        except ValueError:
-            raise SpecError("--time-budget",
-                            f"expected a duration like 60s, 8m or 1.5h, got {text!r}") from None
-    if not seconds > 0 or seconds == float("inf"):
-        raise SpecError("--time-budget", f"must be a positive, finite duration, got {text!r}")
-    return seconds

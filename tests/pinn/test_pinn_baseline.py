@@ -5,18 +5,18 @@ import json
 import pytest
 import torch
 
-from hyperpino.pde.baseline import run_baseline
-from hyperpino.pde.check import load_problem
+from hyperpino.durations import parse_duration
+from hyperpino.pde.problem import build_problem
 from hyperpino.pde.reference import solve_reference
-from hyperpino.pde.reference_cli import parse_duration
-from hyperpino.pde.trainer import TrainConfig
+from hyperpino.pinn.baseline import run_baseline
+from hyperpino.pinn.fit import FitConfig
 
 
 def test_short_baseline_writes_json_and_png(tmp_path, capsys):
     before = torch.get_num_threads()
-    problem = load_problem("examples/disk_robin.yaml")
+    problem = build_problem("examples/disk_robin.yaml")
     ref = solve_reference(problem, 0.2, n=48)
-    cfg = TrainConfig(n_interior=128, n_boundary=64, eval_every=20, lbfgs_iters=5)
+    cfg = FitConfig(n_interior=128, n_boundary=64, eval_every=20, lbfgs_iters=5)
     try:
         out = run_baseline(problem, budget=3.0, tol=1e-9, out_dir=tmp_path, config=cfg, reference=ref)
     finally:

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from hyperpino.pde.pinn import FourierFeatures, ModifiedMLP, PINNConfig
+from hyperpino.pinn.network import FourierFeatures, ModifiedMLP, PINNConfig
 
 NAMES = {f"{layer}.{kind}" for layer in ("gate_u", "gate_v", "inp", "hidden.0", "hidden.1",
                                          "hidden.2", "out") for kind in ("weight", "bias")}

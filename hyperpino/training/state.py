@@ -16,7 +16,7 @@ from torch import nn
 from hyperpino.errors import CheckpointError
 from hyperpino.model.checkpoint import save_atomic
 
-FORMAT = "hyperpino.model.train_state/1"
+FORMAT = "hyperpino.training.state/1"
 
 
 def save_state(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer, meta: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from hyperpino.model.inputs import Inputs, problem_inputs
 from hyperpino.model.output_layer import Rows, problem_rows, solve_output_layer
 from hyperpino.pde.metrics import rel_l2
 
-REFERENCES = Path(__file__).resolve().parent / "weights" / "validation.h5"
+REFERENCES = Path(__file__).resolve().parent / "validation_refs.h5"
 """Shipped reference values of the benchmark examples (``tools/make_validation_refs.py``)."""
 HELDOUT_SEED = 987_654_321
 """Generator seed of the held-out problems (training runs use small seeds)."""
@@ -39,7 +39,7 @@ class _Case:
 
 
 def _examples_dir() -> Path:
-    from hyperpino.demo import examples_dir
+    from hyperpino.examples import examples_dir
 
     return examples_dir()
 
@@ -47,11 +47,11 @@ def _examples_dir() -> Path:
 def reference_points(name: str, max_points: int = 4096) -> tuple[str, np.ndarray, np.ndarray]:
     """``(spec digest, canonical points (P, 2), reference values (P,))`` of example ``name`` from
     the FEM reference (at most ``max_points`` of its grid, evenly strided)."""
-    from hyperpino.pde.check import load_problem
+    from hyperpino.pde.problem import build_problem
     from hyperpino.pde.reference import reference_solution
     from hyperpino.pde.spec_io import spec_digest
 
-    problem = load_problem(_examples_dir() / f"{name}.toml")
+    problem = build_problem(_examples_dir() / f"{name}.toml")
     ref = reference_solution(problem)
     xx, yy = np.meshgrid(ref.x, ref.y)
     user = np.stack([xx[ref.mask], yy[ref.mask]], -1)
@@ -108,12 +108,12 @@ class Validator:
 
     def __init__(self, names: tuple[str, ...], grid: int, *, max_points: int = 4096, heldout: int = 0,
                  references: Path | None = REFERENCES):
-        from hyperpino.pde.check import load_problem
+        from hyperpino.pde.problem import build_problem
         from hyperpino.pde.spec_io import spec_digest
 
         self.cases: list[_Case] = []
         for name in names:
-            problem = load_problem(_examples_dir() / f"{name}.toml")
+            problem = build_problem(_examples_dir() / f"{name}.toml")
             found = _shipped(name, spec_digest(problem.spec), references) if references else None
             if found is None:
                 _, pts, ref = reference_points(name, max_points)
@@ -179,7 +179,7 @@ def heldout_problems(n: int, grid: int, *, n_points: int = 512) -> tuple[Inputs,
     ``P = n_points`` interior points."""
     from hyperpino.mms import MMSGenerator
     from hyperpino.mms.config import config_from_mapping
-    from hyperpino.model.train_batch import TrainBatch
+    from hyperpino.training.batch import TrainBatch
 
     cfg = config_from_mapping({"grid": grid, "physics_fraction": 0.0, "n_interior": n_points,
                                "n_boundary": n_points // 2}, where="heldout")

@@ -9,9 +9,9 @@ from hyperpino.mms import MMSConfig, MMSGenerator
 from hyperpino.mms.generator import evaluate_recipes
 from hyperpino.model import HyPINO
 from hyperpino.model.inputs import DATA_CHANNELS
-from hyperpino.model.loss import LossWeights, hypino_loss
-from hyperpino.model.train_batch import TrainBatch
 from hyperpino.pde.residual import Derivatives
+from hyperpino.training.batch import TrainBatch
+from hyperpino.training.loss import LossWeights, hypino_loss
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_value_and_derivative_terms_are_relative_to_the_labels(mms_batch):
     higher-frequency u* in normalised units) leaves the supervised terms unchanged."""
     from dataclasses import replace
 
-    from hyperpino.model.loss import RMS_FLOOR
+    from hyperpino.training.loss import RMS_FLOOR
 
     torch.manual_seed(0)
     model = HyPINO.from_preset("small", grid=32, embed_dim=8, depths=(1, 1), num_heads=(1, 1), window=4)

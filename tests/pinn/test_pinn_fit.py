@@ -5,17 +5,17 @@ import pytest
 import torch
 
 from hyperpino.errors import HyperpinoError
-from hyperpino.pde.check import load_problem
-from hyperpino.pde.pinn import ModifiedMLP, PINNConfig
+from hyperpino.pde.problem import build_problem
 from hyperpino.pde.reference import solve_reference
-from hyperpino.pde.trainer import TrainConfig, pde_terms, train_pinn
+from hyperpino.pinn.fit import FitConfig, fit_pinn, pde_terms
+from hyperpino.pinn.network import ModifiedMLP, PINNConfig
 
 EXAMPLE = "examples/disk_robin.yaml"
 
 
 @pytest.fixture(scope="module")
 def problem_and_ref():
-    problem = load_problem(EXAMPLE)
+    problem = build_problem(EXAMPLE)
     return problem, solve_reference(problem, 0.2, n=48)
 
 
@@ -46,10 +46,10 @@ def test_pde_terms_match_closed_form():
 
 def test_training_reduces_error_and_logs(problem_and_ref):
     problem, ref = problem_and_ref
-    cfg = TrainConfig(adam_steps=100, lbfgs_steps=4, lbfgs_iters=10, eval_every=50, n_interior=128,
+    cfg = FitConfig(adam_steps=100, lbfgs_steps=4, lbfgs_iters=10, eval_every=50, n_interior=128,
                       n_boundary=64, resample_every=50, dtype="float64")
     seen = []
-    res = train_pinn(problem, config=cfg, reference=ref, callback=seen.append)
+    res = fit_pinn(problem, config=cfg, reference=ref, callback=seen.append)
     assert res.stopped == "step budget" and seen == res.history
     errs = [e["rel_l2"] for e in res.history]
     assert errs[-1] < 0.7 * errs[0]
@@ -60,12 +60,12 @@ def test_training_reduces_error_and_logs(problem_and_ref):
 
 def test_target_error_stops_fine_tuning_from_given_weights(problem_and_ref):
     problem, ref = problem_and_ref
-    cfg = TrainConfig(adam_steps=100, lbfgs_steps=0, eval_every=20, n_interior=128, n_boundary=64)
-    first = train_pinn(problem, config=cfg, reference=ref)
+    cfg = FitConfig(adam_steps=100, lbfgs_steps=0, eval_every=20, n_interior=128, n_boundary=64)
+    first = fit_pinn(problem, config=cfg, reference=ref)
     reached = first.history[-1]["rel_l2"]
     model = ModifiedMLP(PINNConfig())
     model.load_state_dict(first.model.state_dict())
-    again = train_pinn(problem, model, TrainConfig(adam_steps=100, lbfgs_steps=0, eval_every=1,
+    again = fit_pinn(problem, model, FitConfig(adam_steps=100, lbfgs_steps=0, eval_every=1,
                        n_interior=128, n_boundary=64, target_error=reached * 1.5), reference=ref)
     assert again.stopped == "target error" and again.history[0]["step"] == 1
     assert again.model is model
@@ -73,8 +73,8 @@ def test_target_error_stops_fine_tuning_from_given_weights(problem_and_ref):
 
 def test_time_budget_and_bad_config(problem_and_ref):
     problem, _ = problem_and_ref
-    res = train_pinn(problem, config=TrainConfig(adam_steps=10_000, lbfgs_steps=0, time_budget=1.0,
+    res = fit_pinn(problem, config=FitConfig(adam_steps=10_000, lbfgs_steps=0, time_budget=1.0,
                                                  adam_fraction=1.0, n_interior=64, n_boundary=32))
     assert res.stopped == "time budget" and res.train_time < 5 and np.isfinite(res.history[-1]["loss"])
     with pytest.raises(HyperpinoError, match="dtype"):
-        TrainConfig(dtype="float16")
+        FitConfig(dtype="float16")

@@ -16,8 +16,8 @@ from train_cases import TINY, tiny_trainer
 from hyperpino.cli import main
 from hyperpino.errors import CheckpointError, SpecError
 from hyperpino.model import HyPINO
-from hyperpino.model.train_config import train_config
-from hyperpino.model.training import Trainer, TrainingDiverged
+from hyperpino.training.config import train_config
+from hyperpino.training.loop import Trainer, TrainingDiverged
 
 
 def _trainer(tmp_path: Path, out: str, **overrides) -> Trainer:

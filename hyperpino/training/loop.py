@@ -1,10 +1,10 @@
 """Training HyPINO (Bischof et al. 2025, arXiv 2509.05117) on manufactured problems, resumably.
 
-One optimizer step: ``accumulate`` micro-batches of problems (:mod:`hyperpino.model.train_data`);
+One optimizer step: ``accumulate`` micro-batches of problems (:mod:`hyperpino.training.data`);
 a share of each replaced by the error problem of the model's own current answer (the delta step
 refinement asks for); normalisation by linearity; the mixed-supervision loss
-(:mod:`hyperpino.model.loss`); AdamW (fused on CUDA) with warm-up and cosine decay over the steps
-or, with ``time_budget``, over elapsed time (:mod:`hyperpino.model.train_clock`); gradient
+(:mod:`hyperpino.training.loss`); AdamW (fused on CUDA) with warm-up and cosine decay over the steps
+or, with ``time_budget``, over elapsed time (:mod:`hyperpino.training.clock`); gradient
 clipping. ``init`` warm-starts from other weights. Under ``torchrun`` the model is wrapped in DDP
 and every rank draws its own samples. The output folder holds:
 
@@ -31,16 +31,16 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from hyperpino.devices import pick_device
 from hyperpino.errors import CheckpointError, HyperpinoError
 from hyperpino.model.hypino import HyPINO
-from hyperpino.model.loss import hypino_loss
 from hyperpino.model.presets import HyPINOConfig
-from hyperpino.model.train_batch import TrainBatch
-from hyperpino.model.train_clock import TrainClock
-from hyperpino.model.train_config import TrainConfig
-from hyperpino.model.train_data import StepBatches, step_loader
-from hyperpino.model.train_state import load_state, save_state
-from hyperpino.pde.trainer import pick_device
+from hyperpino.training.batch import TrainBatch
+from hyperpino.training.clock import TrainClock
+from hyperpino.training.config import TrainConfig
+from hyperpino.training.data import StepBatches, step_loader
+from hyperpino.training.loss import hypino_loss
+from hyperpino.training.state import load_state, save_state
 
 # Settings that may change between a run and its resumption. All but `steps` leave what is computed
 # unchanged; a new `steps` stretches the cosine schedule from the current step on (docs/training.md).
@@ -259,7 +259,7 @@ class Trainer:
         (float16). Returns a summary."""
         from torch.nn.parallel import DistributedDataParallel as DDP
 
-        from hyperpino.model.validation import Validator
+        from hyperpino.training.validation import Validator
 
         cfg = self.cfg
         self.out.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 A :class:`TrainBatch` holds B problems in raw units: model :class:`~hyperpino.model.inputs.Inputs`,
 interior points with the source and (for manufactured problems) the exact u and derivatives, and
-boundary rows in the unified form ``a·u + b·(d·∇u) = g`` of :mod:`hyperpino.pde.discretize`.
+boundary rows in the unified form ``a·u + b·(d·∇u) = g`` of :mod:`hyperpino.pde.collocation`.
 
 :meth:`TrainBatch.error_problem` turns problems into the problems the refinement loop asks of the
 model (Bischof et al. 2025, HyPINO, arXiv 2509.05117, §4 of the brief): the error of an imperfect

@@ -1,6 +1,6 @@
 """The "PINN from scratch" baseline: error against wall time, measured against the reference.
 
-Trains a randomly initialised ``ModifiedMLP`` with :func:`hyperpino.pde.trainer.train_pinn`
+Trains a randomly initialised ``ModifiedMLP`` with :func:`hyperpino.pinn.fit.fit_pinn`
 within a time budget, stopping early at a target relative L2 error, and writes
 ``baseline.json`` (config, history, summary) and ``baseline.png`` (error vs time) to ``out_dir``.
 This is the yardstick that a hypernetwork's zero-shot answer and fine-tuning are compared with.
@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from hyperpino.pde.problem import Problem
-from hyperpino.pde.trainer import TrainConfig, train_pinn
+from hyperpino.pinn.fit import FitConfig, fit_pinn
 
 COLUMNS = ("time", "step", "phase", "loss", "rel_l2", "mse", "max_abs", "smape")
 
@@ -36,7 +36,7 @@ HEADER = (f"{'time[s]':>8} {'step':>7} {'phase':>6} {'loss':>10} {'rel_l2':>10} 
 def run_baseline(problem: Problem, *, budget: float = 600.0, tol: float | None = 1e-2,
                  out_dir: str | Path = "baseline_out", seed: int = 0, device: str = "auto",
                  dtype: str = "float32", threads: int | None = 1, quiet: bool = False,
-                 config: TrainConfig | None = None, reference=None) -> dict:
+                 config: FitConfig | None = None, reference=None) -> dict:
     """Train from scratch for ``budget`` seconds (or to ``tol``); returns history and summary.
 
     ``threads`` sets torch's CPU threads for this process: the small PINN trains fastest on one
@@ -47,14 +47,14 @@ def run_baseline(problem: Problem, *, budget: float = 600.0, tol: float | None =
     if threads:
         torch.set_num_threads(int(threads))
     ref = reference if reference is not None else reference_solution(problem)
-    cfg = replace(config or TrainConfig(), time_budget=float(budget), target_error=tol, seed=seed,
+    cfg = replace(config or FitConfig(), time_budget=float(budget), target_error=tol, seed=seed,
                   device=device, dtype=dtype)
     if not quiet:
         print(f"{problem.name}: PINN from scratch vs reference ({ref.method}, h = {ref.h:.3g}, "
               f"{ref.dofs} dofs); budget {budget:g} s, target rel_l2 {tol}")
         print(HEADER)
     show = None if quiet else (lambda e: print(format_row(e), flush=True))
-    res = train_pinn(problem, config=cfg, reference=ref, callback=show)
+    res = fit_pinn(problem, config=cfg, reference=ref, callback=show)
     last = res.history[-1] if res.history else {}
     best = min((e.get("rel_l2", float("inf")) for e in res.history), default=float("inf"))
     summary = {"name": problem.name, "stopped": res.stopped, "train_time": res.train_time,

@@ -2,7 +2,7 @@
 
 The network maps **canonical** coordinates ``X ∈ [-1, 1]²`` (the box mapped affinely, see
 :mod:`hyperpino.pde.coords`) to u; operator coefficients and boundary directions come already
-mapped from :func:`hyperpino.pde.discretize.sample_problem`, so the loss is
+mapped from :func:`hyperpino.pde.collocation.sample_problem`, so the loss is
 
     w_pde · mean (Σ_k c_k(X) T_k[u](X) − f)²  +  w_bc · mean (a u + b d·∇u − g)²
 
@@ -30,17 +30,18 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError
-from hyperpino.pde.discretize import Collocation, sample_problem
+from hyperpino.pde.collocation import Collocation, sample_problem
 from hyperpino.pde.metrics import all_metrics
-from hyperpino.pde.pinn import ModifiedMLP
 from hyperpino.pde.problem import Problem
 from hyperpino.pde.residual import derivatives, module_point_fn, operator_residual, robin_residual
+from hyperpino.pinn.network import ModifiedMLP
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Options of :func:`train_pinn` (defaults: a few minutes on a CPU for the HyPINO PINN)."""
+class FitConfig:
+    """Options of :func:`fit_pinn` (defaults: a few minutes on a CPU for the HyPINO PINN)."""
 
     adam_steps: int = 5_000
     lbfgs_steps: int = 500
@@ -71,28 +72,21 @@ class TrainConfig:
         for name in ("adam_steps", "lbfgs_steps", "lbfgs_iters", "n_interior", "n_boundary",
                      "resample_every", "eval_every"):
             if getattr(self, name) < (1 if name not in ("adam_steps", "lbfgs_steps") else 0):
-                raise HyperpinoError(f"TrainConfig.{name}: must be positive, got {getattr(self, name)}")
+                raise HyperpinoError(f"FitConfig.{name}: must be positive, got {getattr(self, name)}")
         if self.dtype not in ("float32", "float64"):
-            raise HyperpinoError(f"TrainConfig.dtype: float32 or float64, got {self.dtype!r}")
+            raise HyperpinoError(f"FitConfig.dtype: float32 or float64, got {self.dtype!r}")
         if self.device not in ("auto", "cpu", "cuda"):
-            raise HyperpinoError(f"TrainConfig.device: auto, cpu or cuda, got {self.device!r}")
+            raise HyperpinoError(f"FitConfig.device: auto, cpu or cuda, got {self.device!r}")
 
 
 @dataclass
-class TrainResult:
+class FitResult:
     """The trained ``model``, its ``history`` (list of dicts) and why training stopped."""
 
     model: nn.Module
     history: list[dict] = field(default_factory=list)
     stopped: str = ""
     train_time: float = 0.0
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise HyperpinoError("--device cuda: CUDA is not available")
-    return torch.device("cuda" if name == "auto" and torch.cuda.is_available() else
-                        ("cpu" if name == "auto" else name))
 
 
 def _as_batched(model: nn.Module) -> dict[str, Tensor]:
@@ -137,15 +131,15 @@ class GridEvaluator:
         return all_metrics(self.predict(model), self.ref)
 
 
-def train_pinn(problem: Problem, model: nn.Module | None = None, config: TrainConfig | None = None,
-               *, reference=None, callback: Callable[[dict], None] | None = None) -> TrainResult:
+def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig | None = None,
+               *, reference=None, callback: Callable[[dict], None] | None = None) -> FitResult:
     """Train ``model`` (default: a fresh ``ModifiedMLP``) on ``problem``; see the module docstring.
 
     ``reference`` is a :class:`~hyperpino.pde.reference.ReferenceSolution` (or anything with
     ``x, y, u, mask``) for the error in ``history`` and ``target_error``; ``callback`` receives
     each history entry as it is recorded.
     """
-    cfg = config or TrainConfig()
+    cfg = config or FitConfig()
     device = pick_device(cfg.device)
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     torch.manual_seed(cfg.seed)
@@ -153,7 +147,7 @@ def train_pinn(problem: Problem, model: nn.Module | None = None, config: TrainCo
     gen = torch.Generator().manual_seed(cfg.seed)
     evaluator = None if reference is None else GridEvaluator(
         problem, reference.x, reference.y, reference.u, reference.mask, device, dtype)
-    result = TrainResult(model)
+    result = FitResult(model)
     clock = _Clock()
 
     def sample() -> Collocation:
