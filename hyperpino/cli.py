@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hyperpino.errors import HyperpinoError
 
-_BENCH_OPTIONS = ("device", "presets", "batch_size", "workers")
+_BENCH_OPTIONS = ("device", "presets", "batch_size", "workers", "model", "only", "budget", "threads")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hyperpino.mixer.cli import register as register_mixer
 
     register_mixer(sub)
-    # -- solve, benchmark --
+    # -- solve --
     from hyperpino.solver.cli import register as register_solve
 
     register_solve(sub)
@@ -139,10 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a smaller, faster version")
     p.add_argument("--out", help="folder for figures (default bench_out/NAME)")
     # Values are checked by the benchmark, so that a bad one is a one-line error (exit code 2).
-    p.add_argument("--device", help="train: auto (default), cpu or cuda")
+    p.add_argument("--device", help="train, hypino: auto (default), cpu or cuda")
     p.add_argument("--presets", help="train: comma-separated presets (default small; CUDA: small,paper)")
     p.add_argument("--batch-size", help="train: problems per step (default 8; on CUDA 512)")
     p.add_argument("--workers", help="train: data processes of the end-to-end run (default 1; on CUDA ≤ 16)")
+    p.add_argument("--model", help="hypino: HyPINO checkpoint (default: the bundled model)")
+    p.add_argument("--only", help="hypino: comma-separated example names (file stems)")
+    p.add_argument("--budget", help="hypino: fine-tuning seconds per problem (default 60, quick 5)")
+    p.add_argument("--threads", help="hypino: torch CPU threads (default 1; 0 = torch's default)")
     p.set_defaults(func=_cmd_bench)
     return parser
 

@@ -1,4 +1,4 @@
-"""``hyperpino solve`` and ``hyperpino benchmark``: argument parsing and printing only.
+"""``hyperpino solve``: argument parsing and printing only.
 
 Nothing heavy is imported until a command runs, so ``hyperpino --help`` stays fast.
 """
@@ -64,21 +64,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from hyperpino.solver.benchmark import run_benchmark
-
-    say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    doc = run_benchmark(model=args.model, quick=args.quick, out_dir=Path(args.out), device=args.device,
-                        only=args.only, finetune_budget=args.budget, threads=args.threads, progress=say)
-    if not args.quiet:
-        print(doc["markdown"])
-    if args.json:
-        print(json.dumps({k: v for k, v in doc.items() if k != "markdown"}, sort_keys=True))
-    return 0
-
-
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``solve`` and ``benchmark`` to the ``hyperpino`` command's subparsers."""
+    """Add ``solve`` to the ``hyperpino`` command's subparsers."""
     p = sub.add_parser("solve", help="solve a spec with HyPINO: HDF5 + PNG + summary",
                        description="Zero-shot HyPINO solution of a spec, optionally refined and fine-tuned. "
                        "Writes NAME.h5, NAME.png and NAME_pinn.safetensors into --out.")
@@ -100,19 +87,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_solve)
-
-    p = sub.add_parser("benchmark", help="HyPINO on the seven benchmarks: zero-shot, refined, fine-tuned, "
-                       "vs a PINN from scratch",
-                       description="Writes benchmark.md and benchmark.json into --out.")
-    p.add_argument("--quick", action="store_true", help="a few minutes on a CPU: smaller budgets, k <= 3")
-    p.add_argument("--model", metavar="PATH", help="HyPINO checkpoint (default: the bundled model)")
-    p.add_argument("--only", nargs="+", metavar="NAME", help="only these examples (file stems)")
-    p.add_argument("--budget", type=_positive_float, metavar="SECONDS",
-                   help="fine-tuning wall time per problem (default 60, quick 5)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.add_argument("--threads", type=_positive_int, default=1,
-                   help="torch CPU threads (default 1, as the PINN baseline)")
-    p.add_argument("--out", default="bench_out/hypino", help="output folder (default bench_out/hypino)")
-    p.add_argument("--json", action="store_true", help="print the results as JSON on the last line")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=_cmd_benchmark)

@@ -101,7 +101,6 @@ def test_cli_solve_without_a_spec_solves_a_bundled_example(tiny_path, tmp_path, 
     (["solve", "nope.toml"], "no such file"),
     (["solve", "{spec}", "--model", "{missing}"], "no such checkpoint"),
     (["solve", "{variable}", "--model", "{model}"], "constant-coefficient"),
-    (["benchmark", "--only", "nonexistent", "--model", "{model}"], "unknown example"),
 ])
 def test_cli_user_errors_exit_2_with_one_line(args, message, tiny_path, spec_path, tmp_path, capsys):
     fill = {"spec": spec_path, "missing": tmp_path / "missing.safetensors", "model": tiny_path,
@@ -116,19 +115,6 @@ def test_cli_finetune_and_tol_exclude_each_other(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["solve", "x.toml", "--finetune", "10", "--tol", "1e-2"])
     assert exc.value.code == 2
-
-
-def test_benchmark_quick_on_one_problem(tiny_path, tmp_path, capsys):
-    rc = main(["benchmark", "--quick", "--only", "helmholtz", "--budget", "0.5", "--model", str(tiny_path),
-               "--out", str(tmp_path), "--json", "--quiet"])
-    assert rc == 0
-    doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    (row,) = doc["rows"]
-    assert row["name"] == "helmholtz" and row["reference"] == "exact"
-    assert {"zero_shot", "k1", "k3", "finetuned", "scratch"} <= set(row) and "k10" not in row
-    assert row["scratch"]["time"] >= 0.5
-    md = (tmp_path / "benchmark.md").read_text()
-    assert "| helmholtz |" in md and "--quick" in md
 
 
 def test_demo_writes_hdf5_and_png(tiny, tmp_path):

@@ -1,4 +1,4 @@
-"""``hyperpino benchmark``: HyPINO on the seven benchmarks of the paper and the other examples.
+"""``hyperpino bench hypino``: HyPINO on the seven benchmarks of the paper and the other examples.
 
 For each problem (Bischof et al. 2025, HyPINO, arXiv 2509.05117, §5 of the brief): the error of
 the zero-shot PINN; after k = 1, 3, 10 refinement steps (one run, stopping early when a step no
@@ -23,8 +23,8 @@ import torch
 
 from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError
+from hyperpino.files import write_text_atomic
 from hyperpino.model.hypino import BUNDLED, HyPINO
-from hyperpino.pinn.baseline import atomic_write_text
 from hyperpino.pinn.fit import FitConfig, fit_pinn
 from hyperpino.solver.finetune import finetune_run
 from hyperpino.solver.generation import generate
@@ -32,6 +32,8 @@ from hyperpino.solver.pipeline import reference_evaluator
 from hyperpino.solver.problems import check_in_family, reference_for
 from hyperpino.solver.refinement import refine_many
 
+OPTIONS = ("device", "model", "only", "budget", "threads")
+"""The options of ``hyperpino bench`` this benchmark takes (as keyword arguments of :func:`run`)."""
 HYPINO_BENCHMARKS = ("heat", "helmholtz", "helmholtz_G", "poisson_C", "poisson_G", "poisson_L", "wave")
 KS = (1, 3, 10)
 TOL = 1e-2
@@ -133,7 +135,7 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
         known = {p.stem: p for p in paths}
         missing = [n for n in only if n not in known]
         if missing:
-            raise HyperpinoError(f"benchmark: unknown example(s) {', '.join(missing)} "
+            raise HyperpinoError(f"bench hypino: --only: unknown example(s) {', '.join(missing)} "
                                  f"(known: {', '.join(known)})")
         paths = [known[n] for n in only]
     elif quick:
@@ -164,8 +166,8 @@ def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("benc
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     body = {k: v for k, v in doc.items() if k != "markdown"}
-    atomic_write_text(out / "benchmark.json", json.dumps(body, indent=1, default=_json_default))
-    atomic_write_text(out / "benchmark.md", doc["markdown"] + "\n")
+    write_text_atomic(out / "benchmark.json", json.dumps(body, indent=1, default=_json_default))
+    write_text_atomic(out / "benchmark.md", doc["markdown"] + "\n")
     say(f"wrote {out / 'benchmark.md'} and {out / 'benchmark.json'}")
     return doc
 
@@ -216,3 +218,39 @@ def _t(v) -> str:
 
 def _json_default(v):
     return float(v) if hasattr(v, "__float__") else str(v)
+
+
+def _number(text: str | float | None, option: str, cast: type, minimum: float) -> float | int | None:
+    if text is None:
+        return None
+    try:
+        value = cast(text)
+    except ValueError:
+        raise HyperpinoError(f"bench hypino: {option} must be a number, got {text!r}") from None
+    if not (math.isfinite(value) and value >= minimum):
+        raise HyperpinoError(f"bench hypino: {option} must be at least {minimum:g}, got {text!r}")
+    return value
+
+
+def run(quick: bool, out_dir: Path, *, device: str | None = None, model: str | None = None,
+        only: str | None = None, budget: str | None = None, threads: str | None = None) -> dict:
+    """``hyperpino bench hypino``: the table as markdown on stderr, the figures as the returned dict
+    (the CLI prints it as the last line); ``benchmark.md`` and ``benchmark.json`` in ``out_dir``.
+
+    Options are command-line strings: ``--model PATH``, ``--only a,b`` (example file stems),
+    ``--budget SECONDS`` of fine-tuning per problem, ``--threads N`` (0 keeps torch's default).
+    """
+    import sys
+
+    if device not in (None, "auto", "cpu", "cuda"):
+        raise HyperpinoError(f"bench hypino: --device must be auto, cpu or cuda, got {device!r}")
+    if model is not None and not Path(model).is_file():
+        raise HyperpinoError(f"bench hypino: --model: no such file {model}")
+    names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    doc = run_benchmark(model=model, quick=quick, out_dir=out_dir, device=device or "auto", only=names,
+                        finetune_budget=_number(budget, "--budget", float, 1e-3),
+                        threads=_number(threads, "--threads", int, 0) if threads is not None else 1,
+                        progress=say)
+    say(doc["markdown"])
+    return json.loads(json.dumps({k: v for k, v in doc.items() if k != "markdown"}, default=_json_default))
