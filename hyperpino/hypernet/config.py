@@ -8,13 +8,13 @@ hypernetwork: raw input, no θ0, hyperfan-in output initialisation (Chang et al.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from hyperpino.errors import SpecError
 from hyperpino.hypernet.encoding import EncodingName
 from hyperpino.hypernet.mlp import Activation
+from hyperpino.hypernet.presets import pick_preset
 
 HeadName = Literal["per_tensor", "chunked", "lstm"]
 
@@ -76,9 +76,7 @@ class HyperNetConfig:
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> HyperNetConfig:
         """A named preset (see :data:`PRESETS`) with optional field overrides."""
-        if name not in PRESETS:
-            raise SpecError("preset", f"unknown {name!r} (known: {', '.join(PRESETS)})")
-        return dataclasses.replace(PRESETS[name], **overrides)
+        return pick_preset(PRESETS, name, **overrides)
 
 
 PRESETS: dict[str, HyperNetConfig] = {

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hyperpino.errors import SpecError
+from hyperpino.hypernet.presets import pick_preset
 from hyperpino.pinn.network import PINNConfig
 
 
@@ -112,9 +113,7 @@ class HyPINOConfig:
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> HyPINOConfig:
         """A named preset (:data:`PRESETS`) with optional field overrides."""
-        if name not in PRESETS:
-            raise SpecError("preset", f"unknown {name!r} (known: {', '.join(PRESETS)})")
-        return dataclasses.replace(PRESETS[name], **overrides)
+        return pick_preset(PRESETS, name, **overrides)
 
 
 PRESETS: dict[str, HyPINOConfig] = {
