@@ -33,6 +33,7 @@ import torch.distributed as dist
 
 from hyperpino.devices import pick_device
 from hyperpino.errors import CheckpointError, HyperpinoError
+from hyperpino.files import write_text_atomic
 from hyperpino.model.hypino import HyPINO
 from hyperpino.model.presets import HyPINOConfig
 from hyperpino.training.batch import TrainBatch
@@ -397,6 +398,4 @@ def _truncate_log(path: Path, step: int) -> None:
             continue
         if entry.get("step", 0) <= step:
             keep.append(line)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, "".join(line + "\n" for line in keep))

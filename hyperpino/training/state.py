@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import safe_open
 from torch import nn
 
 from hyperpino.errors import CheckpointError
+from hyperpino.files import read_safetensors
 from hyperpino.model.checkpoint import save_atomic
 
 FORMAT = "hyperpino.training.state/1"
@@ -36,12 +36,7 @@ def save_state(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer, m
 def load_state(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer) -> dict[str, Any]:
     """Restore ``model`` and ``opt`` from ``path`` (strictly) and return the stored ``meta``."""
     path = Path(path)
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            header = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as err:  # safetensors raises several types for a damaged file
-        raise CheckpointError(f"{path}: not a readable training state ({err})") from None
+    tensors, header = read_safetensors(path, "training state")
     if header.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a hyperpino training state (format {header.get('format')!r})")
     weights = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}

@@ -62,13 +62,11 @@ def reference_points(name: str, max_points: int = 4096) -> tuple[str, np.ndarray
 
 def write_references(path: str | Path, names: tuple[str, ...], max_points: int = 4096) -> None:
     """Write the reference values of the examples ``names`` to the HDF5 file ``path`` (atomically)."""
-    import os
-
     import h5py
 
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
+    from hyperpino.files import write_atomic
+
+    def write(tmp: Path) -> None:
         with h5py.File(tmp, "w") as f:
             for name in names:
                 digest, pts, values = reference_points(name, max_points)
@@ -76,9 +74,8 @@ def write_references(path: str | Path, names: tuple[str, ...], max_points: int =
                 g.attrs["spec_digest"] = digest
                 g.create_dataset("points", data=pts, compression="gzip")
                 g.create_dataset("values", data=values, compression="gzip")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    write_atomic(path, write)
 
 
 def _shipped(name: str, digest: str, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
