@@ -14,17 +14,22 @@ from collections.abc import Callable, Mapping
 
 
 def interleaved(fns: Mapping[str, Callable[[], object]], repeats: int, warmup: int = 1,
-                label: str = "") -> dict[str, list[float]]:
+                label: str = "", device: str = "cpu") -> dict[str, list[float]]:
     """Wall-clock seconds of each function, ``repeats`` rounds after ``warmup`` untimed ones.
 
-    Every round calls the functions once each, in the given order. Progress goes to stderr.
+    Every round calls the functions once each, in the given order. On CUDA the device is
+    synchronised before and after each call, so a time covers the kernels the call queued, not
+    just their launch. Progress goes to stderr.
     """
+    sync = _synchronizer(device)
     times: dict[str, list[float]] = {name: [] for name in fns}
     last: dict[str, float] = {}
     for round_ in range(warmup + repeats):
         for name, fn in fns.items():
+            sync()
             start = time.perf_counter()
             fn()
+            sync()
             last[name] = time.perf_counter() - start
             if round_ >= warmup:
                 times[name].append(last[name])
@@ -49,3 +54,43 @@ def cpu_threads() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def _synchronizer(device: str) -> Callable[[], None]:
+    if str(device).startswith("cuda"):
+        import torch
+
+        return torch.cuda.synchronize
+    return lambda: None
+
+
+def peak_memory_mib(device: str, fn: Callable[[], object]) -> float | None:
+    """The CUDA memory high-water mark of one call of ``fn`` in MiB (None on a CPU)."""
+    if not str(device).startswith("cuda"):
+        return None
+    import torch
+
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    fn()
+    torch.cuda.synchronize()
+    return round(torch.cuda.max_memory_allocated() / 2**20, 1)
+
+
+def bench_device(name: str, device: str | None) -> str:
+    """The device of a benchmark's ``--device`` option: ``auto`` (default) → CUDA when present.
+
+    Raises :class:`~hyperpino.errors.HyperpinoError` for anything else, or for ``cuda`` without it.
+    """
+    import torch
+
+    from hyperpino.errors import HyperpinoError
+
+    device = device or "auto"
+    if device not in ("auto", "cpu", "cuda"):
+        raise HyperpinoError(f"bench {name}: --device must be auto, cpu or cuda, got {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise HyperpinoError(f"bench {name}: --device cuda: CUDA is not available")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device

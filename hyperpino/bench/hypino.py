@@ -242,13 +242,14 @@ def run(quick: bool, out_dir: Path, *, device: str | None = None, model: str | N
     """
     import sys
 
-    if device not in (None, "auto", "cpu", "cuda"):
-        raise HyperpinoError(f"bench hypino: --device must be auto, cpu or cuda, got {device!r}")
+    from hyperpino.bench._timing import bench_device
+
+    device = bench_device("hypino", device)
     if model is not None and not Path(model).is_file():
         raise HyperpinoError(f"bench hypino: --model: no such file {model}")
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    doc = run_benchmark(model=model, quick=quick, out_dir=out_dir, device=device or "auto", only=names,
+    doc = run_benchmark(model=model, quick=quick, out_dir=out_dir, device=device, only=names,
                         finetune_budget=_number(budget, "--budget", float, 1e-3),
                         threads=_number(threads, "--threads", int, 0) if threads is not None else 1,
                         progress=say)

@@ -12,6 +12,9 @@ are evaluated at N shared points: u, ∇u and all second derivatives, then the o
 Runs are interleaved (loop, engine, loop, engine, ...) and compared by the median of per-round
 ratios, since the machine is shared. A second, smaller measurement with few points per model
 (``small_n``) shows the regime where the loop's per-model overhead dominates.
+
+``--device cuda`` measures on the GPU (synchronised timings, CUDA memory high-water marks) at the
+sizes where a GPU is used: M = 64 models × N = 4096 points and M = 256 × N = 1024.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from pathlib import Path
 import torch
 from torch.func import stack_module_state
 
-from hyperpino.bench._timing import cpu_threads, interleaved, median_ms, paired_ratio
+from hyperpino.bench._timing import (
+    bench_device,
+    cpu_threads,
+    interleaved,
+    median_ms,
+    paired_ratio,
+    peak_memory_mib,
+)
 from hyperpino.pde.residual import (
     METHODS,
     Derivatives,
@@ -37,22 +47,32 @@ from hyperpino.pde.residual import (
 )
 from hyperpino.pinn.network import ModifiedMLP
 
+OPTIONS = ("device",)
+"""The options of ``hyperpino bench`` this benchmark takes (as keyword arguments of :func:`run`)."""
 FULL = {"models": 64, "points": 4096, "repeats": 5, "small_points": 256}
 QUICK = {"models": 16, "points": 512, "repeats": 3, "small_points": 64}
+CUDA = {"models": 64, "points": 4096, "repeats": 5, "small_points": 256, "wide": (256, 1024)}
+CUDA_QUICK = {"models": 16, "points": 1024, "repeats": 3, "small_points": 64, "wide": (64, 256)}
 
 
-def run(quick: bool, out_dir: Path) -> dict:
+def run(quick: bool, out_dir: Path, *, device: str | None = None) -> dict:
     """Time the engine against the loop; write ``residual.json`` into ``out_dir``; return figures."""
-    cfg = QUICK if quick else FULL
+    device = bench_device("residual", device)
+    cuda = device == "cuda"
+    cfg = (CUDA_QUICK if quick else CUDA) if cuda else (QUICK if quick else FULL)
     threads_before = torch.get_num_threads()
     threads = cpu_threads()
     torch.set_num_threads(threads)  # the same for both methods, as many as this process may use
     start = time.perf_counter()
     load_before = _load()
     try:
-        main = _compare(cfg["models"], cfg["points"], cfg["repeats"], methods=METHODS)
+        main = _compare(cfg["models"], cfg["points"], cfg["repeats"], methods=METHODS, device=device)
         small = _compare(cfg["models"], cfg["small_points"], cfg["repeats"],
-                         methods=METHODS[:1])
+                         methods=METHODS[:1], device=device)
+        wide = None
+        if cuda:
+            m, n = cfg["wide"]
+            wide = _compare(m, n, cfg["repeats"], methods=METHODS[:1], device=device)
     finally:
         torch.set_num_threads(threads_before)
     result = {
@@ -62,7 +82,8 @@ def run(quick: bool, out_dir: Path) -> dict:
         "points": cfg["points"],
         "params_per_model": sum(p.numel() for p in ModifiedMLP().parameters()),
         "dtype": "float32",
-        "device": "cpu",
+        "device": device,
+        "gpu": torch.cuda.get_device_name() if cuda else None,
         "threads": threads,
         "load_avg_before": load_before,
         "load_avg_after": _load(),
@@ -72,23 +93,25 @@ def run(quick: bool, out_dir: Path) -> dict:
         "engine_method": METHODS[0],
         **main,
         "small_n": small,
+        **({"wide": wide} if wide else {}),
         "wall_s": round(time.perf_counter() - start, 1),
     }
     (out_dir / "residual.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result
 
 
-def _compare(n_models: int, n_points: int, repeats: int, methods: tuple[str, ...]) -> dict:
+def _compare(n_models: int, n_points: int, repeats: int, methods: tuple[str, ...],
+             device: str = "cpu") -> dict:
     """Interleaved timings of the loop and each engine method for one size; their agreement."""
-    print(f"residual bench: M={n_models} models × N={n_points} points, "
+    print(f"residual bench: M={n_models} models × N={n_points} points on {device}, "
           f"{torch.get_num_threads()} threads", file=sys.stderr, flush=True)
     torch.manual_seed(0)
-    params, _ = stack_module_state([ModifiedMLP() for _ in range(n_models)])
-    module = ModifiedMLP()
+    params, _ = stack_module_state([ModifiedMLP().to(device) for _ in range(n_models)])
+    module = ModifiedMLP().to(device)
     fn = module_point_fn(module)
-    points = torch.rand(n_points, 2) * 2 - 1
-    coeffs = torch.randn(n_models, 6)
-    source = torch.randn(n_models, n_points)
+    points = torch.rand(n_points, 2, device=device) * 2 - 1
+    coeffs = torch.randn(n_models, 6, device=device)
+    source = torch.randn(n_models, n_points, device=device)
 
     def loop() -> Derivatives:
         return loop_derivatives(module, params, points)
@@ -108,9 +131,9 @@ def _compare(n_models: int, n_points: int, repeats: int, methods: tuple[str, ...
 
     names = ["loop", *methods]
     computes = {"loop": loop, **{m: engine(m) for m in methods}}
-    t_fwd = interleaved({n: forward(computes[n]) for n in names}, repeats, label="forward ")
+    t_fwd = interleaved({n: forward(computes[n]) for n in names}, repeats, label="forward ", device=device)
     t_fb = interleaved({n: forward_backward(computes[n]) for n in names}, repeats,
-                       label="forward+backward ")
+                       label="forward+backward ", device=device)
     out: dict = {
         "forward_ms": {n: median_ms(t_fwd[n]) for n in names},
         "forward_backward_ms": {n: median_ms(t_fb[n]) for n in names},
@@ -120,6 +143,10 @@ def _compare(n_models: int, n_points: int, repeats: int, methods: tuple[str, ...
                                   "forward_backward": paired_ratio(t_fb["loop"], t_fb[m])}
                               for m in methods},
     }
+    if device == "cuda":
+        out["peak_memory_mib"] = {
+            f"{n}_{kind}": peak_memory_mib(device, make(computes[n]))
+            for n in names for kind, make in (("forward", forward), ("forward_backward", forward_backward))}
     out["max_abs_diff"] = _agreement(loop, computes[methods[0]], coeffs, source, params)
     return out
 

@@ -76,16 +76,10 @@ def _count(text: str | int | None, option: str, default: int, minimum: int) -> i
 def plan(quick: bool, *, device: str | None = None, batch_size: str | int | None = None,
          workers: str | int | None = None, presets: str | None = None) -> Plan:
     """Validate the options (strings from the command line, or ints); one-line errors."""
-    from hyperpino.bench._timing import cpu_threads
+    from hyperpino.bench._timing import bench_device, cpu_threads
     from hyperpino.model.presets import PRESETS
 
-    device = device or "auto"
-    if device not in ("auto", "cpu", "cuda"):
-        raise HyperpinoError(f"bench train: --device must be auto, cpu or cuda, got {device!r}")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise HyperpinoError("bench train: --device cuda: CUDA is not available")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = bench_device("train", device)
     if presets is None:
         names = DEFAULT_PRESETS[device]
     else:
