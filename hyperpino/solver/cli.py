@@ -84,8 +84,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     result = solve(problem, model=args.model, options=options, reference=not args.no_reference,
                    progress=say)
-    result.timings["total"] = time.time() - _process_start()  # the user's wait: start-up and imports too
+    t = time.perf_counter()
     save_result(result, args.out, figure=not args.no_plot)
+    result.timings["write"] = time.perf_counter() - t
+    result.timings["total"] = time.time() - _process_start()  # the user's wait: start-up and imports too
     if not args.quiet:
         print(result.summary())
     if args.json:

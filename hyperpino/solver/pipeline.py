@@ -126,7 +126,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         history = [dataclasses.replace(e, time=e.time + timings["generate"]) for e in refined.history]
         offset = history[-1].time
 
-    if opts.trains:
+    if opts.trains or scratch:
         stage = Stage.SCRATCH if scratch else Stage.FINETUNE
         cfg = _train_config(opts, scratch, dev.type)
         steps, seconds = opts.budget(scratch)
@@ -162,7 +162,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
                 final["residual"], members=len(ens), **(errors or {}))
     timings["evaluate"] = time.perf_counter() - t
     timings["solve"] = time.perf_counter() - t_start
-    if not scratch and stopped.get(Stage.REFINE) is StopReason.NO_GAIN and not opts.trains:
+    if not scratch and stopped.get(Stage.REFINE) is StopReason.NO_GAIN and not opts.trains:  # what next
         notes.append("refinement stopped helping; to go further: --finetune STEPS, --time-budget or "
                      "--tol-residual (fine-tuning), or --from-scratch")
     info.update(options=opts.to_json(), dtype=str(ens.weights.dtype).removeprefix("torch."))
