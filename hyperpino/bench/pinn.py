@@ -147,6 +147,15 @@ def _ours(name: str, budget: float, ref: dict):
     return predict
 
 
+def _float32(data):
+    # DeepXDE's Polygon samples float64 points, which its float32 torch network refuses
+    for attr in ("train_x", "train_x_all", "train_x_bc", "test_x"):
+        value = getattr(data, attr, None)
+        if isinstance(value, np.ndarray):
+            setattr(data, attr, value.astype(np.float32))
+    return data
+
+
 def _deepxde_run(name: str, budget: float):
     """DeepXDE as its documented example for ``name`` sets it up, stopped at ``budget`` seconds."""
     import deepxde as dde
@@ -168,7 +177,7 @@ def _deepxde_run(name: str, budget: float):
 
         geom = dde.geometry.Polygon([[0, 0], [1, 0], [1, -1], [-1, -1], [-1, 1], [0, 1]])
         bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_boundary: on_boundary)
-        data = dde.data.PDE(geom, pde, bc, num_domain=1200, num_boundary=120, num_test=1500)
+        data = _float32(dde.data.PDE(geom, pde, bc, num_domain=1200, num_boundary=120, num_test=1500))
         net = dde.nn.FNN([2] + [50] * 4 + [1], "tanh", "Glorot uniform")
         model = dde.Model(data, net)
         model.compile("adam", lr=0.001)
