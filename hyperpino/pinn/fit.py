@@ -74,6 +74,9 @@ class FitConfig:
     """Adam steps between fresh collocation points (L-BFGS keeps one set: it needs a fixed loss)."""
     w_pde: float = 1.0
     w_bc: float = 10.0
+    relative_pde: bool = False
+    """Train on the PDE residual relative to the source's RMS (``w_pde / scale²``, see
+    :func:`residual_scale`); the recorded loss keeps ``w_pde``."""
     time_budget: float | None = None
     """Seconds of training (evaluation excluded); ``adam_fraction`` of it for Adam."""
     adam_fraction: float = 0.3
@@ -225,6 +228,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     check = check_set(problem, cfg.seed, dtype, device, n_interior=cfg.n_check_interior,
                       n_boundary=cfg.n_check_boundary)
     scale = residual_scale(check)
+    w_pde = cfg.w_pde / scale**2 if cfg.relative_pde else cfg.w_pde
     result = FitResult(model)
     clock = _Clock()
     tick = Ticker(cfg.progress_every, progress)
@@ -291,7 +295,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 g["lr"] = lr_at(step)
             opt.zero_grad(set_to_none=True)
             lp, lb = losses(model, col)
-            loss = cfg.w_pde * lp + cfg.w_bc * lb
+            loss = w_pde * lp + cfg.w_bc * lb
             loss.backward()
             opt.step()
             out_of_time = adam_budget is not None and clock.elapsed() >= adam_budget
@@ -304,7 +308,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 tick(lambda d=done: f"{problem.name}: {label} Adam step {d[0]} ({clock.elapsed():.0f} s) "
                      f"training loss {d[1]:.3e}")
         if stopped is None and cfg.lbfgs_steps:
-            stopped, step = _lbfgs(model, cfg, sample(), step, record, clock, tick,
+            stopped, step = _lbfgs(model, cfg, w_pde, sample(), step, record, clock, tick,
                                    f"{problem.name}: {label}")
     except KeyboardInterrupt:
         stopped = StopReason.INTERRUPTED
@@ -322,7 +326,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     return result
 
 
-def _lbfgs(model: nn.Module, cfg: FitConfig, col: Collocation, step: int, record, clock: _Clock,
+def _lbfgs(model: nn.Module, cfg: FitConfig, w_pde: float, col: Collocation, step: int, record, clock: _Clock,
            tick: Ticker, who: str) -> tuple[StopReason | None, int]:
     lbfgs = torch.optim.LBFGS(model.parameters(), lr=cfg.lbfgs_lr, max_iter=cfg.lbfgs_iters,
                               history_size=cfg.lbfgs_history, line_search_fn="strong_wolfe")
@@ -333,7 +337,7 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, col: Collocation, step: int, record
     def closure():
         lbfgs.zero_grad(set_to_none=True)
         lp_, lb_ = losses(model, col)
-        loss_ = cfg.w_pde * lp_ + cfg.w_bc * lb_
+        loss_ = w_pde * lp_ + cfg.w_bc * lb_
         loss_.backward()
         evals[0] += 1
         tick(lambda: f"{who} L-BFGS step {k}, {evals[0]} loss evaluations ({clock.elapsed():.0f} s) "
