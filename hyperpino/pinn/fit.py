@@ -52,6 +52,8 @@ from hyperpino.pinn.network import ModifiedMLP
 CHECK_INTERIOR = 2048
 CHECK_BOUNDARY = 1024
 """Points of the fixed check set (those of :func:`hyperpino.solver.refinement.diagnose`)."""
+TRAIN_STREAM = 7919
+"""Offset of the training points' seed from the check set's."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,8 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     torch.manual_seed(cfg.seed)
     stage = stage or (Stage.SCRATCH if model is None else Stage.FINETUNE)
     model = (model if model is not None else ModifiedMLP()).to(device=device, dtype=dtype)
-    gen = torch.Generator().manual_seed(cfg.seed)
+    # training points from their own stream: the check set (drawn with ``seed``) stays held out
+    gen = torch.Generator().manual_seed(cfg.seed + TRAIN_STREAM)
     evaluator = None if reference is None else GridEvaluator(
         problem, reference.x, reference.y, reference.u, reference.mask, device, dtype)
     check = check_set(problem, cfg.seed, dtype, device, n_interior=cfg.n_check_interior,
