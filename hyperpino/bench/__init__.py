@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "continual": "hypernetwork continual learning vs EWC/SI/fine-tuning: Split/Permuted MNIST, CL1/CL3",
     "train": "HyPINO training samples/s (small on CPU; small and paper with MFU on a GPU)",
     "hypino": "HyPINO on the seven benchmarks: zero-shot, refined, fine-tuned, vs a PINN from scratch",
+    "pinn": "the PINN from scratch vs DeepXDE's documented examples, 30/60/120 s, one thread each",
     "mixer": "MixER (M = 1, 3, 10) vs naive softmax mixture on ODEBench-10 and Lotka–Volterra (CPU, small)",
 }
 

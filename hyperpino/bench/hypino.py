@@ -13,6 +13,7 @@ time (evaluation excluded).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -25,8 +26,9 @@ from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError
 from hyperpino.files import write_text_atomic
 from hyperpino.model.hypino import BUNDLED, HyPINO
-from hyperpino.pinn.fit import FitConfig, fit_pinn
-from hyperpino.solver.finetune import finetune_run
+from hyperpino.pinn.fit import fit_pinn, scratch_config
+from hyperpino.pinn.history import StopReason
+from hyperpino.solver.finetune import WARMUP, finetune_run
 from hyperpino.solver.generation import generate
 from hyperpino.solver.pipeline import reference_evaluator
 from hyperpino.solver.problems import check_in_family, reference_for
@@ -49,8 +51,8 @@ def _examples() -> list[Path]:
     return first + rest
 
 
-def _first_below(path: list[tuple[float, float]], tol: float) -> float | None:
-    return next((t for t, e in path if e <= tol), None)
+def _first_below(path: list[tuple[float, float | None]], tol: float) -> float | None:
+    return next((t for t, e in path if e is not None and e <= tol), None)
 
 
 def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int = 0,
@@ -67,48 +69,45 @@ def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int
 
     evaluate = reference_evaluator(problem, ref, device, model.target.config)
     (refined,) = refine_many(model, [problem], [ens], kmax, evaluate=evaluate, seed=seed)
-    hist = refined.history
-    for e in hist:
-        e["time"] += t_gen
+    hist = [dataclasses.replace(e, time=e.time + t_gen) for e in refined.history]
     row["zero_shot"] = _pick(hist[0])
     row["zero_shot"]["time"] = t_gen
     for k in KS:
         if k <= kmax:
             e = hist[min(k, len(hist) - 1)]
-            row[f"k{k}"] = {**_pick(e), "steps_kept": e["step"]}
-    row["refine_stopped"] = refined.stopped
-    say(f"{problem.name}: zero-shot rel L2 {hist[0]['rel_l2']:.3e}; refinement kept {len(hist) - 1} of "
-        f"{kmax} steps, rel L2 {hist[-1]['rel_l2']:.3e}")
+            row[f"k{k}"] = {**_pick(e), "steps_kept": e.step}
+    row["refine_stopped"] = refined.stopped.code
+    say(f"{problem.name}: zero-shot rel L2 {hist[0].rel_l2:.3e}; refinement kept {len(hist) - 1} of "
+        f"{kmax} steps, rel L2 {hist[-1].rel_l2:.3e}")
 
     # Fine-tuning starts from the generated PINN with its own output layer, as the pipeline does
     # (see solver/pipeline.py: the least-squares layer's large coefficients destabilise Adam).
     t = time.perf_counter()
     raw = generate(model, problem, solve_output=False)
     start_time = t_gen + time.perf_counter() - t
-    path = [(hist[0]["time"], hist[0]["rel_l2"])]
-    cfg = FitConfig(adam_steps=1_000_000, lbfgs_steps=1_000_000, time_budget=budget, eval_every=eval_every,
-                      device=device.type, seed=seed)
+    path = [(hist[0].time, hist[0].rel_l2)]
+    cfg = scratch_config(budget, warmup=WARMUP, eval_every=eval_every, device=device.type, seed=seed)
     tuned = finetune_run(problem, raw, config=cfg, reference=ref)
-    last = tuned.history[-1]
+    last = tuned.best or tuned.history[-1]
     total = start_time + tuned.train_time
-    path += [(start_time + e["time"], e["rel_l2"]) for e in tuned.history]
-    row["finetuned"] = {**_pick(last), "time": total, "from_members": 1, "stopped": tuned.stopped}
+    path += [(start_time + e.time, e.rel_l2) for e in tuned.history]
+    row["finetuned"] = {**_pick(last), "time": total, "from_members": 1, "stopped": tuned.stopped.code}
     row["hypino_time_to_tol"] = _first_below(path, TOL)
-    say(f"{problem.name}: fine-tuned {tuned.train_time:.1f} s -> rel L2 {last['rel_l2']:.3e}; "
+    say(f"{problem.name}: fine-tuned {tuned.train_time:.1f} s -> rel L2 {last.rel_l2:.3e}; "
         f"PINN from scratch for {total:.1f} s ...")
 
-    scratch = fit_pinn(problem, None, FitConfig(adam_steps=1_000_000, lbfgs_steps=1_000_000,
-                                                    time_budget=total, eval_every=eval_every,
-                                                    device=device.type, seed=seed), reference=ref)
-    last = scratch.history[-1]
+    # the scratch PINN of `hyperpino solve --from-scratch` and `hyperpino baseline`: one trainer, one config
+    scratch = fit_pinn(problem, None, scratch_config(total, eval_every=eval_every, device=device.type,
+                                                     seed=seed), reference=ref)
+    last = scratch.best or scratch.history[-1]
     row["scratch"] = {**_pick(last), "time": scratch.train_time}
-    row["scratch_time_to_tol"] = _first_below([(e["time"], e["rel_l2"]) for e in scratch.history], TOL)
-    say(f"{problem.name}: from scratch rel L2 {last['rel_l2']:.3e}")
+    row["scratch_time_to_tol"] = _first_below([(e.time, e.rel_l2) for e in scratch.history], TOL)
+    say(f"{problem.name}: from scratch rel L2 {last.rel_l2:.3e}")
     return row
 
 
-def _pick(e: dict) -> dict:
-    return {k: e[k] for k in ("rel_l2", "mse", "time") if k in e}
+def _pick(e) -> dict:
+    return {"rel_l2": e.rel_l2, "mse": e.mse, "time": e.time}
 
 
 def run_benchmark(*, model=None, quick: bool = False, out_dir: Path = Path("bench_out/hypino"),
@@ -194,7 +193,7 @@ def markdown(doc: dict) -> str:
             "|---|---|---|---|---|"]
     for r in rows:
         kept = max(r[f"k{k}"]["steps_kept"] for k in ks) if ks else 0
-        why = " (then no gain)" if "did not lower" in r["refine_stopped"] else ""
+        why = " (then no gain)" if r["refine_stopped"] == StopReason.NO_GAIN.code else ""
         out.append(f"| {r['name']} | {r['finetuned']['time']:.1f} s | {_t(r['hypino_time_to_tol'])} | "
                    f"{_t(r['scratch_time_to_tol'])} | {kept} of {s['kmax']}{why} |")
     out.append("")

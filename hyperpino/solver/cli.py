@@ -8,7 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
+
+_LOADED = time.time()
+
+TOL_BUDGET = 300.0  # hyperpino.solver.options.TOL_BUDGET, not imported: --help stays light
 
 DEFAULT_EXAMPLE = "poisson_L.toml"
 """What ``hyperpino solve`` solves when no spec is given (from the bundled ``examples/``)."""
@@ -34,7 +39,20 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _process_start() -> float:
+    """``time.time()`` when this process started (Linux: from /proc; else when this module loaded)."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        import os
+
+        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return _LOADED
+
+
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from hyperpino.durations import parse_duration
     from hyperpino.pde.spec_io import read_spec
 
     if args.spec is None:
@@ -45,22 +63,38 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             print(f"no spec given: solving the bundled example {path}", file=sys.stderr)
     else:
         path = Path(args.spec)
-    spec = read_spec(path)  # schema errors before torch is imported
+    spec = read_spec(path)  # the one parse; schema errors before torch is imported
+    budget = None if args.time_budget is None else parse_duration(args.time_budget, "--time-budget")
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
+    from hyperpino.pde.problem import build_problem
+    from hyperpino.solver.options import SolveOptions
     from hyperpino.solver.outputs import save_result
     from hyperpino.solver.pipeline import solve
 
+    problem = build_problem(spec)
+    # The one place where the command line overrides the spec's [run] table (None keeps the spec's).
+    options = SolveOptions.resolve(problem.spec.run, refine=args.refine, finetune_steps=args.finetune,
+                                   time_budget=budget, tol_residual=args.tol_residual,
+                                   tol_boundary=args.tol_boundary, tol=args.tol,
+                                   from_scratch=args.from_scratch or None, device=args.device,
+                                   dtype=args.dtype)
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    result = solve(spec, model=args.model, refine=args.refine, finetune_steps=args.finetune, tol=args.tol,
-                   device=args.device, reference=not args.no_reference, progress=say)
+    result = solve(problem, model=args.model, options=options, reference=not args.no_reference,
+                   progress=say)
+    t = time.perf_counter()
     save_result(result, args.out, figure=not args.no_plot)
+    result.timings["write"] = time.perf_counter() - t
+    result.timings["total"] = time.time() - _process_start()  # the user's wait: start-up and imports too
     if not args.quiet:
         print(result.summary())
     if args.json:
         print(json.dumps(result.to_dict(), sort_keys=True))
+    if result.interrupted:
+        print("interrupted: the best state so far was written", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -73,11 +107,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="PATH", help="HyPINO checkpoint (default: the bundled model)")
     p.add_argument("--refine", type=_positive_int, metavar="K",
                    help="refinement steps (default: the spec's run.refine, else 3)")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--finetune", type=_positive_int, metavar="STEPS",
-                       help="fine-tune for STEPS optimiser steps (90%% Adam, 10%% L-BFGS)")
-    group.add_argument("--tol", type=_positive_float, metavar="TOL",
-                       help="fine-tune until the relative L2 error against the reference is <= TOL")
+    p.add_argument("--finetune", type=_positive_int, metavar="STEPS",
+                   help="fine-tune for at most STEPS optimiser steps (90%% Adam, 10%% L-BFGS)")
+    p.add_argument("--time-budget", metavar="TIME",
+                   help="fine-tune (or train from scratch) for at most this wall time, e.g. 90s, 5m")
+    p.add_argument("--tol-residual", type=_positive_float, metavar="R",
+                   help="fine-tune until the PDE residual RMS, relative to the source's RMS, is <= R "
+                   f"(within --finetune / --time-budget, else {TOL_BUDGET:g} s)")
+    p.add_argument("--tol-boundary", type=_positive_float, metavar="B",
+                   help="fine-tune until the boundary residual RMS is <= B (with --tol-residual: both)")
+    p.add_argument("--tol", type=_positive_float, metavar="TOL",
+                   help="benchmarking: fine-tune until the relative L2 error against the reference "
+                   "solution is <= TOL (a user with the reference needs no PINN; see --tol-residual)")
+    p.add_argument("--from-scratch", action="store_true",
+                   help="train a PINN from random weights instead of starting from the model (always so "
+                   "for specs outside its family, e.g. variable coefficients)")
+    p.add_argument("--dtype", choices=("float32", "float64"),
+                   help="of fine-tuning (default: the spec's run.dtype, float32); float64 to go below ~1e-4")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default: the spec's run.device (auto)")
     p.add_argument("--out", default="solve_out", help="output folder (default solve_out)")
     p.add_argument("--no-reference", action="store_true", help="skip the reference solution and errors")

@@ -46,9 +46,8 @@ def predict(model: HyPINO, inputs: Inputs, *, batch_size: int = 64) -> tuple[dic
 
 
 def inputs_of(model: HyPINO, problems: Sequence[Problem]) -> Inputs:
-    """The raw model inputs of ``problems`` (B = len(problems)) on the model's grid."""
-    for p in problems:
-        check_in_family(p)
+    """The raw model inputs of ``problems`` (B = len(problems), each checked to be in the model's
+    family by the caller) on the model's grid: the one rasterisation of a problem."""
     return Inputs.cat([problem_inputs(p, model.config.grid) for p in problems])
 
 
@@ -66,8 +65,20 @@ def generate(model: HyPINO, specs: SpecLike | Sequence[SpecLike], *, batch_size:
     problems = [build_problem(s) for s in ([specs] if single else specs)]
     if not problems:
         return []
+    for p in problems:
+        check_in_family(p)
     theta, scale = predict(model, inputs_of(model, problems), batch_size=batch_size)
+    out = ensembles(model, problems, theta, scale, solve_output=solve_output, batch_size=batch_size)
+    return out[0] if single else out
+
+
+def ensembles(model: HyPINO, problems: Sequence[Problem], theta: dict[str, Tensor], scale: Tensor, *,
+              solve_output: bool = True, batch_size: int = 64) -> list[PINNEnsemble]:
+    """One-member ensembles from predicted ``theta`` ``name -> (B, *shape)`` and ``scale (B,)``
+    (see :func:`generate`; ``theta`` is not modified)."""
+    theta = dict(theta)
     if solve_output:
+        theta["out.weight"], theta["out.bias"] = theta["out.weight"].clone(), theta["out.bias"].clone()
         dev = model_device(model)
         for i in range(0, len(problems), batch_size):
             part = slice(i, i + batch_size)
@@ -76,7 +87,6 @@ def generate(model: HyPINO, specs: SpecLike | Sequence[SpecLike], *, batch_size:
             solved = solve_output_layer(model.target, part_theta, scale[part], rows)
             for k in ("out.weight", "out.bias"):
                 theta[k][part] = solved[k]
-    out = [PINNEnsemble.from_theta({k: v[i:i + 1] for k, v in theta.items()}, scale[i:i + 1],
-                                   p.map.box, model.target.config)
-           for i, p in enumerate(problems)]
-    return out[0] if single else out
+    return [PINNEnsemble.from_theta({k: v[i:i + 1] for k, v in theta.items()}, scale[i:i + 1],
+                                    p.map.box, model.target.config)
+            for i, p in enumerate(problems)]

@@ -8,8 +8,11 @@ HDF5 layout (written to a temporary file and renamed into place, like every hype
   (``L u − f``; NaN outside the domain), gzip-compressed;
 * ``reference/u`` and ``error`` (``u − u_ref``) when a reference exists, with its method as attributes;
 * ``boundary/<bcs[i]>``: attributes ``type``, ``pieces``, ``rms``, ``max`` of each condition's residual;
-* ``history/<column>`` one entry per step (``stage`` as strings; NaN where a step lacks a value) and
-  the full history as JSON in the group's ``json`` attribute;
+* ``history/<column>`` one entry per :class:`~hyperpino.pinn.history.Step` (``stage`` and ``phase`` as
+  strings; NaN where a step lacks a value) and the full history as JSON in the group's ``json``
+  attribute;
+* ``stopped``: one attribute per phase that ran (``refine``, ``finetune``, ``scratch``) with the
+  :class:`~hyperpino.pinn.history.StopReason`'s code, and ``<phase>_message`` with its message;
 * ``pinn/<parameter> (K, *shape)``, ``pinn/weights (K,)``, attributes ``box`` and ``pinn_config``
   (the same content as the exported safetensors);
 * root attributes: ``name``, ``spec`` (canonical JSON), ``summary`` (JSON), ``package_version``.
@@ -19,13 +22,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from hyperpino.solver.result import SCALARS, SolveResult, _clean
+from hyperpino.files import write_atomic
+from hyperpino.pinn.history import COLUMNS, Step
+from hyperpino.solver.result import SolveResult
 
 
 def save_result(result: SolveResult, out_dir: str | Path, *, figure: bool = True) -> dict[str, str]:
@@ -49,11 +53,9 @@ def write_hdf5(result: SolveResult, path: str | Path) -> Path:
     from hyperpino.model.checkpoint import package_version
     from hyperpino.pde.reference.solution import spec_json
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     gz = {"compression": "gzip", "chunks": True}
-    try:
+
+    def write(tmp: Path) -> None:
         with h5py.File(tmp, "w") as f:
             f.attrs["name"] = result.name
             f.attrs["spec"] = spec_json(result.problem.spec)
@@ -72,10 +74,14 @@ def write_hdf5(result: SolveResult, path: str | Path) -> Path:
                     g.attrs[k] = json.dumps(v) if v is None else v
                 f.create_dataset("error", data=result.u - ref.u, **gz)
             g = f.create_group("boundary")
-            for key, b in result.boundary.items():
-                sub = g.create_group(key)
-                sub.attrs["type"], sub.attrs["pieces"] = b["type"], list(b["pieces"])
-                sub.attrs["rms"], sub.attrs["max"] = b["rms"], b["max"]
+            for b in result.boundary:
+                sub = g.create_group(b.key)
+                sub.attrs["type"], sub.attrs["pieces"] = b.kind, list(b.pieces)
+                sub.attrs["rms"], sub.attrs["max"] = b.rms, b.max
+            g = f.create_group("stopped")
+            for stage, reason in result.stopped.items():
+                g.attrs[stage.value] = reason.code
+                g.attrs[f"{stage.value}_message"] = reason.message
             _write_history(f.create_group("history"), result.history)
             g = f.create_group("pinn")
             theta, weights = result.ensemble.theta()
@@ -84,22 +90,20 @@ def write_hdf5(result: SolveResult, path: str | Path) -> Path:
             g.create_dataset("weights", data=weights.detach().cpu().numpy())
             g.attrs["box"] = json.dumps(result.ensemble.box)
             g.attrs["pinn_config"] = json.dumps(dataclasses.asdict(result.ensemble.config))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+    return write_atomic(path, write)
 
 
-def _write_history(g: h5py.Group, history: list[dict]) -> None:
-    g.attrs["json"] = json.dumps(_clean(history))
-    for col in SCALARS:
-        if not any(col in e for e in history):
+def _write_history(g: h5py.Group, history: list[Step]) -> None:
+    g.attrs["json"] = json.dumps([e.to_json() for e in history])
+    for col in COLUMNS:
+        values = [getattr(e, col) for e in history]
+        if all(v is None for v in values):
             continue
         if col in ("stage", "phase"):
-            text = np.array([str(e.get(col, "")) for e in history], dtype=h5py.string_dtype())
-            g.create_dataset(col, data=text)
+            g.create_dataset(col, data=np.array([v.value for v in values], dtype=h5py.string_dtype()))
         else:
-            g.create_dataset(col, data=np.array([float(e.get(col, np.nan)) for e in history]))
+            g.create_dataset(col, data=np.array([np.nan if v is None else float(v) for v in values]))
 
 
 def plot_result(result: SolveResult, path: str | Path) -> Path:
@@ -148,13 +152,14 @@ def plot_result(result: SolveResult, path: str | Path) -> Path:
     ax = axes[1, 1]
     # Against solve time on a log axis: zero-shot and refinement take fractions of a second,
     # fine-tuning minutes; a step index would hide that difference.
-    t = np.array([max(float(e.get("time", np.nan)), 1e-3) for e in result.history])
-    for key, label in (("pde_rms", "PDE residual rms"), ("bc_rms", "boundary residual rms"),
+    t = np.array([max(e.time, 1e-3) for e in result.history])
+    for key, label in (("residual", "PDE residual (rel. to source)"), ("bc_rms", "boundary residual rms"),
                        ("rel_l2", "rel L2 vs reference")):
-        vals = np.array([float(e.get(key, np.nan)) for e in result.history])
+        vals = np.array([np.nan if getattr(e, key) is None else float(getattr(e, key))
+                         for e in result.history])
         if np.isfinite(vals).any():
             ax.loglog(t, vals, "-o", ms=3, label=label)
-    stages = [e["stage"] for e in result.history]
+    stages = [e.stage.value for e in result.history]
     for stage in dict.fromkeys(stages):
         first = t[stages.index(stage)]
         ax.axvline(first, color="0.6", ls=":", lw=1)
@@ -166,13 +171,10 @@ def plot_result(result: SolveResult, path: str | Path) -> Path:
     if ax.lines:
         ax.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return path
 
 

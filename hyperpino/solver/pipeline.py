@@ -2,13 +2,19 @@
 
 The pipeline of HyPINO (Bischof et al. 2025, arXiv 2509.05117): one hypernetwork pass gives a PINN
 for the problem; iterative delta refinement adds PINNs for the error problem (§4 of the brief); the
-ensemble can then be fine-tuned like any PINN (§5.2). Every step is measured: physics residuals at
-fixed collocation points, and errors against the reference (the exact solution or the FEM solver)
-on the evaluation grid when one exists.
+ensemble can then be fine-tuned like any PINN (§5.2). A spec outside the model's family (variable
+coefficients), or any spec with ``from_scratch``, goes to the same PINN trainer from random weights.
+
+One pass: the spec is parsed once (by the caller or :func:`build_problem` here), the family is
+checked once, the problem is rasterised once (generation and refinement share the inputs), and the
+options are resolved once (:meth:`SolveOptions.resolve`). Every step is measured: physics residuals
+at fixed collocation points, and errors against the reference (the exact solution or the FEM
+solver) on the evaluation grid when one exists.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,139 +24,173 @@ import numpy as np
 import torch
 
 from hyperpino.devices import pick_device
-from hyperpino.errors import HyperpinoError
+from hyperpino.errors import HyperpinoError, OutOfFamilyError
 from hyperpino.model.hypino import BUNDLED, HyPINO
 from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.pde.residual import operator_residual
-from hyperpino.pinn.fit import GridEvaluator
-from hyperpino.solver.ensemble import PINNEnsemble
-from hyperpino.solver.finetune import finetune_config, finetune_run
-from hyperpino.solver.generation import generate, model_device
+from hyperpino.pinn.fit import FitConfig, GridEvaluator, scratch_config
+from hyperpino.pinn.history import Stage, Step, StopReason
+from hyperpino.pinn.network import ModifiedMLP, PINNConfig
+from hyperpino.solver.ensemble import CanonicalEnsemble, PINNEnsemble
+from hyperpino.solver.finetune import WARMUP, finetune_config, finetune_run
+from hyperpino.solver.generation import ensembles, inputs_of, predict
+from hyperpino.solver.options import SolveOptions
 from hyperpino.solver.problems import check_in_family, evaluation_grid, reference_for
 from hyperpino.solver.refinement import diagnose, refine_many
-from hyperpino.solver.result import SolveResult
+from hyperpino.solver.result import BoundaryResidual, SolveResult
 
 if TYPE_CHECKING:
-    from hyperpino.pinn.network import PINNConfig
-
-TOL_MAX_STEPS = 20_000
-"""Fine-tuning steps allowed when fine-tuning to a tolerance without a step count."""
+    from hyperpino.pde.reference import ReferenceSolution
 
 
-def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None, refine: int | None = None,
-          finetune_steps: int | None = None, tol: float | None = None, device: str | None = None,
-          dtype: str | None = None, reference: bool | object = True, seed: int | None = None,
-          progress: Callable[[str], None] | None = None) -> SolveResult:
-    """Solve one problem with HyPINO and report how well.
+def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
+          reference: bool | ReferenceSolution = True, progress: Callable[[str], None] | None = None,
+          options: SolveOptions | None = None, **overrides) -> SolveResult:
+    """Solve one problem and report how well.
 
     ``spec``: a path, Spec or Problem. ``model``: a HyPINO, a checkpoint path, or None for the
-    bundled pretrained model. ``refine``: refinement steps (stops early when the physics loss no
-    longer drops); ``finetune_steps``: optimiser steps of fine-tuning; ``tol``: fine-tune until the
-    relative L2 error against the reference is at most ``tol`` (at most ``finetune_steps`` or
-    :data:`TOL_MAX_STEPS` steps). ``refine``, ``finetune_steps``, ``seed``, ``device`` and ``dtype``
-    (of fine-tuning) default to the spec's ``[run]`` table (``refine``: 3 if
-    the spec does not set it). ``reference``: True (exact solution or
-    cached FEM), False, or a ``ReferenceSolution``. ``progress`` receives one line per step.
+    bundled pretrained model (not loaded when the solve trains from scratch). ``options``: a
+    :class:`SolveOptions`; without it, ``overrides`` (``refine``, ``finetune_steps``, ``time_budget``,
+    ``tol_residual``, ``tol_boundary``, ``tol``, ``from_scratch``, ``seed``, ``device``, ``dtype``;
+    None keeps the spec's value) are laid over the spec's ``[run]`` table. ``reference``: True (exact
+    solution or cached FEM), False, or a ``ReferenceSolution``. ``progress`` receives the lines to
+    show (at least one every ``progress_every`` seconds while training).
     """
     t_start = time.perf_counter()
     problem = build_problem(spec)
-    check_in_family(problem)
-    run = problem.spec.run
-    if refine is None:
-        refine = run.refine
-    refine = int(refine)
-    steps = run.finetune_steps if finetune_steps is None else int(finetune_steps)
-    seed = run.seed if seed is None else int(seed)
-    dev = pick_device(run.device if device is None else device)
-    dtype = run.dtype if dtype is None else dtype
-    if refine < 0 or steps < 0:
-        raise HyperpinoError(f"solve: refine and finetune steps must be >= 0, got {refine}, {steps}")
-    if tol is not None and not tol > 0:
-        raise HyperpinoError(f"solve: --tol must be positive, got {tol}")
+    opts = options or SolveOptions.resolve(problem.spec.run, **overrides)
     say = progress or (lambda line: None)
-    torch.manual_seed(seed)
-
+    try:
+        check_in_family(problem)
+        in_family = True
+    except OutOfFamilyError:
+        in_family = False
+    scratch = opts.from_scratch or not in_family
+    notes: list[str] = []
+    if not in_family:
+        say(f"{problem.name}: the operator's coefficients vary in space, outside HyPINO's family: "
+            "training a PINN from scratch instead")
+        notes.append("outside HyPINO's family (variable coefficients): PINN trained from scratch")
+    dev = pick_device(opts.device)
+    torch.manual_seed(opts.seed)
     timings: dict[str, float] = {}
-    t = time.perf_counter()
-    if model is None or isinstance(model, (str, Path)):
-        source = BUNDLED if model is None else Path(model)
-        model = HyPINO.pretrained(source, device=dev)
-    else:
-        source = "(in memory)"
-        model = model.to(dev).train(False)
-    timings["load model"] = time.perf_counter() - t
-    info = {"model": str(source), "preset": model.preset, "grid": model.config.grid, "device": str(dev),
-            "refine": refine, "finetune_steps": steps, "tol": tol, "seed": seed, "dtype": dtype}
 
-    t = time.perf_counter()
-    ref = (reference_for(problem) if reference is True else None if reference is False else reference)
-    timings["reference"] = time.perf_counter() - t
-    if tol is not None and ref is None:
-        raise HyperpinoError(f"{problem.name}: --tol needs a reference solution, and none is available")
-    evaluate = reference_evaluator(problem, ref, model_device(model), model.target.config)
-
-    t = time.perf_counter()
-    ens = generate(model, problem)
-    timings["generate"] = time.perf_counter() - t
-    say(f"{problem.name}: zero-shot PINN generated in {timings['generate']:.2f} s")
-
-    t = time.perf_counter()
-    (refined,) = refine_many(model, [problem], [ens], refine, evaluate=evaluate, progress=say, seed=seed)
-    timings["refine"] = time.perf_counter() - t
-    ens, history = refined.ensemble, refined.history
-    for e in history:
-        e["time"] += timings["generate"]
-    stopped = {"refine": refined.stopped} if refine else {}
-
-    if steps or tol is not None:
+    ref = None
+    if reference is True:
         t = time.perf_counter()
-        offset = history[-1]["time"]
+        if problem.exact is None:
+            say(f"{problem.name}: computing the FEM reference (cached after the first time) ...")
+        ref = reference_for(problem)
+        timings["reference"] = time.perf_counter() - t
+    elif reference is not False:
+        ref = reference
+    if opts.tol is not None and ref is None:
+        raise HyperpinoError(f"{problem.name}: --tol needs a reference solution, and none is available")
 
-        total = steps or TOL_MAX_STEPS
-        shown = [-1]
+    history: list[Step] = []
+    stopped: dict[Stage, StopReason] = {}
+    info = {"device": str(dev), "route": "scratch" if scratch else "hypino"}
+    if scratch:
+        config = PINNConfig()
+        torch.manual_seed(opts.seed)
+        ens = PINNEnsemble(CanonicalEnsemble([ModifiedMLP(config)], [1.0]), problem.map.box)
+        start, offset = ens, 0.0
+    else:
+        t = time.perf_counter()
+        model, source = _load(model, dev)
+        timings["load model"] = time.perf_counter() - t
+        info.update(model=str(source), preset=model.preset, grid=model.config.grid)
+        config = model.target.config
+        t = time.perf_counter()
+        inputs = inputs_of(model, [problem])
+        theta, scale = predict(model, inputs)
+        (ens,) = ensembles(model, [problem], theta, scale, solve_output=True)
+        # Fine-tuning starts from the generated PINN with its own output layer: the least-squares
+        # layer of the zero-shot answer often has coefficients 100-1000x larger (cancelling
+        # features), and Adam's first steps on the hidden layers then move u by that much
+        # (measured on helmholtz_G: rel L2 0.20 after 60 s from the least-squares answer, 3e-3
+        # from the generated one).
+        (start,) = ensembles(model, [problem], theta, scale, solve_output=False)
+        timings["generate"] = time.perf_counter() - t
+        say(f"{problem.name}: zero-shot PINN generated in {timings['generate']:.2f} s")
+        evaluate = reference_evaluator(problem, ref, dev, config)
+        t = time.perf_counter()
+        (refined,) = refine_many(model, [problem], [ens], opts.refine, evaluate=evaluate, progress=say,
+                                 seed=opts.seed, inputs=[inputs])
+        if opts.refine:
+            timings["refine"] = time.perf_counter() - t
+            stopped[Stage.REFINE] = refined.stopped
+        else:
+            timings["generate"] += time.perf_counter() - t
+        ens = refined.ensemble
+        history = [dataclasses.replace(e, time=e.time + timings["generate"]) for e in refined.history]
+        offset = history[-1].time
 
-        def show(entry: dict) -> None:
-            # About ten lines per run: the trainer reports L-BFGS every few steps.
-            if entry["step"] < total and entry["step"] - shown[0] < max(1, total // 10):
-                return
-            shown[0] = entry["step"]
-            say(f"{problem.name}: fine-tune step {entry['step']} ({entry['phase']}) loss {entry['loss']:.3e}"
-                + (f" rel L2 {entry['rel_l2']:.3e}" if "rel_l2" in entry else ""))
-
-        cfg = finetune_config(total, target_error=tol, seed=seed, dtype=dtype,
-                              device=dev.type)
-        # From the generated PINN with its own output layer: the least-squares layer of the zero-shot
-        # answer often has coefficients 100-1000x larger (cancelling features), and Adam's first
-        # steps on the hidden layers then move u by that much (measured on helmholtz_G: rel L2 0.20
-        # after 60 s from the least-squares answer, 3e-3 from the generated one).
-        start = generate(model, problem, solve_output=False)
-        tuned = finetune_run(problem, start, config=cfg, reference=ref, callback=show)
-        timings["finetune"] = time.perf_counter() - t
-        ens = tuned.ensemble
-        stopped["finetune"] = tuned.stopped
-        for e in tuned.history:
-            history.append({"stage": "finetune", "step": e["step"], "members": len(ens), "phase": e["phase"],
-                            "time": offset + e["time"], "loss": e["loss"], "pde_rms": e["loss_pde"] ** 0.5,
-                            "bc_rms": e["loss_bc"] ** 0.5,
-                            **{k: e[k] for k in ("rel_l2", "mse", "mae", "max_abs", "smape") if k in e}})
+    if opts.trains or scratch:
+        stage = Stage.SCRATCH if scratch else Stage.FINETUNE
+        cfg = _train_config(opts, scratch, dev.type)
+        steps, seconds = opts.budget(scratch)
+        bound = " and ".join(b for b in (f"{steps} steps" if steps else "",
+                                         f"{seconds:g} s" if seconds else "") if b)
+        say(f"{problem.name}: {'training from scratch' if scratch else 'fine-tuning'} for at most {bound} "
+            f"({cfg.dtype}; Ctrl-C stops it and keeps the best state)")
+        t = time.perf_counter()
+        tuned = finetune_run(problem, start, config=cfg, reference=ref, progress=say, stage=stage)
+        timings["train" if scratch else "finetune"] = time.perf_counter() - t
+        stopped[stage] = tuned.stopped
+        members = len(tuned.ensemble)
+        history += [dataclasses.replace(e, time=offset + e.time, members=members) for e in tuned.history]
+        if scratch or tuned.best is None or tuned.best.loss < history_loss(history, Stage.REFINE):
+            ens = tuned.ensemble
+        else:
+            notes.append(f"fine-tuning did not lower the physics loss below the refined ensemble's "
+                         f"({tuned.best.loss:.3e} vs {history_loss(history, Stage.REFINE):.3e}): kept that")
+        say(f"{problem.name}: {stage.value} stopped: {tuned.stopped.message}")
 
     t = time.perf_counter()
     x, y, mask, u, residual = grid_solution(problem, ens)
-    final = diagnose(problem, ens, seed=seed)
-    boundary = {}
-    for cond in problem.conditions:
-        key = f"bcs[{cond.index}]"
-        if key in final["bc"]:
-            boundary[key] = {"type": cond.kind, "pieces": list(cond.pieces), "rms": final["bc"][key],
-                             "max": final["bc_max"][key]}
+    final = diagnose(problem, ens, seed=opts.seed)
+    boundary = [BoundaryResidual(f"bcs[{c.index}]", c.kind, tuple(c.pieces), final["bc"][f"bcs[{c.index}]"],
+                                 final["bc_max"][f"bcs[{c.index}]"])
+                for c in problem.conditions if f"bcs[{c.index}]" in final["bc"]]
     errors = None
     if ref is not None:
         w = ens.weights
         errors = GridEvaluator(problem, ref.x, ref.y, ref.u, ref.mask, w.device, w.dtype)(ens.canonical)
+    kept = Step(history[-1].stage if history else Stage.SCRATCH, history[-1].step if history else 0,
+                history[-1].time if history else 0.0, final["loss"], final["pde_rms"], final["bc_rms"],
+                final["residual"], members=len(ens), **(errors or {}))
     timings["evaluate"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - t_start
-    return SolveResult(problem, ens, x, y, u, mask, residual, boundary, history, ref, errors, timings,
-                       info, stopped)
+    timings["solve"] = time.perf_counter() - t_start
+    if not scratch and stopped.get(Stage.REFINE) is StopReason.NO_GAIN and not opts.trains:  # what next
+        notes.append("refinement stopped helping; to go further: --finetune STEPS, --time-budget or "
+                     "--tol-residual (fine-tuning), or --from-scratch")
+    info.update(options=opts.to_json(), dtype=str(ens.weights.dtype).removeprefix("torch."))
+    return SolveResult(problem, ens, x, y, u, mask, residual, boundary, history, kept, ref, errors, timings,
+                       info, stopped, notes)
+
+
+def history_loss(history: list[Step], before: Stage) -> float:
+    """The physics loss of the last zero-shot / refinement row (what fine-tuning has to beat)."""
+    rows = [e for e in history if e.stage in (Stage.ZERO_SHOT, Stage.REFINE)]
+    return rows[-1].loss if rows else float("inf")
+
+
+def _load(model, dev):
+    if model is None or isinstance(model, (str, Path)):
+        source = BUNDLED if model is None else Path(model)
+        return HyPINO.pretrained(source, device=dev), source
+    return model.to(dev).train(False), "(in memory)"
+
+
+def _train_config(opts: SolveOptions, scratch: bool, device: str) -> FitConfig:
+    """The trainer's settings for this solve (see :meth:`SolveOptions.budget`)."""
+    steps, seconds = opts.budget(scratch)
+    base = finetune_config(steps) if steps else scratch_config(seconds)
+    warmup = 0 if scratch else base.warmup if steps else WARMUP
+    return dataclasses.replace(base, time_budget=seconds, warmup=warmup, target_error=opts.tol,
+                               tol_residual=opts.tol_residual, tol_boundary=opts.tol_boundary, seed=opts.seed,
+                               dtype=opts.dtype, device=device, progress_every=opts.progress_every)
 
 
 def reference_evaluator(problem: Problem, ref, device, config: PINNConfig):
@@ -187,14 +227,15 @@ def grid_solution(problem: Problem, ens: PINNEnsemble, n: int | None = None):
     if not mask.any():
         return x, y, mask, u, res
     u[mask] = _values(ens, user).double().cpu().numpy()
-    coeffs = problem.map.canonical_coefficients(torch.tensor(problem.operator.vector(), dtype=w.dtype,
-                                                             device=w.device))
-    f = to_torch(problem.source, problem.coords)(user[:, 0], user[:, 1]).expand(user.shape[0])
     canon = problem.map.to_canonical(user)
+    f = to_torch(problem.source, problem.coords)(user[:, 0], user[:, 1]).expand(user.shape[0])
+    # per point (N, 6); the canonical coefficients of the user's operator (chain rule)
+    coeffs = problem.map.canonical_coefficients(problem.operator.coefficient_fn()(user)).to(w)
+    coeffs = coeffs.expand(user.shape[0], coeffs.shape[-1])
     parts = []
-    for c, fc in zip(canon.split(16384), f.split(16384), strict=True):
+    for c, fc, k in zip(canon.split(16384), f.split(16384), coeffs.split(16384), strict=True):
         with torch.no_grad():
             d = ens.derivatives(c, order=2)
-        parts.append(operator_residual(d, coeffs, fc[None])[0])
+        parts.append(operator_residual(d, k[None], fc[None])[0])
     res[mask] = torch.cat(parts).double().cpu().numpy()
     return x, y, mask, u, res

@@ -24,7 +24,7 @@ def check_in_family(problem: Problem) -> None:
     if not problem.operator.is_constant:
         raise OutOfFamilyError(
             f"{problem.name}: the operator's coefficients depend on the coordinates; HyPINO takes "
-            "constant-coefficient operators only (use `hyperpino reference` or `hyperpino baseline`)")
+            "constant-coefficient operators only (`hyperpino solve` trains a PINN from scratch for it)")
 
 
 def evaluation_grid(problem: Problem, n: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -30,9 +30,11 @@ from hyperpino.pde import geometry as geo
 from hyperpino.pde.collocation import sample_problem
 from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.pde.residual import Derivatives, operator_residual, robin_residual
-from hyperpino.pinn.fit import FitConfig
+from hyperpino.pinn.fit import FitConfig, residual_scale
+from hyperpino.pinn.history import Stage, Step, StopReason
 from hyperpino.solver.ensemble import PINNEnsemble
 from hyperpino.solver.generation import inputs_of, model_device, predict
+from hyperpino.solver.problems import check_in_family
 
 if TYPE_CHECKING:
     from hyperpino.model.hypino import HyPINO
@@ -77,6 +79,7 @@ class ResidualProbe:
         self.thetas: list[dict[str, Tensor]] = []
         self.weights: list[Tensor] = []
         self.conditions = sorted({int(i) for i in self.col.condition.tolist()})
+        self.scale = residual_scale(self.col)
 
     def _eval(self, theta: dict[str, Tensor], weights: Tensor, points: Tensor, order: int) -> Derivatives:
         d = self.target.derivatives(theta, points, order=order, scale=weights)
@@ -123,32 +126,36 @@ class ResidualProbe:
                     c.direction[None])
 
     def residuals(self) -> dict:
-        """RMS of the PDE residual, of the boundary residual (all rows; RMS and max per ``bcs`` entry),
-        and the physics loss ``mean r_pde² + W_BC · mean r_bc²`` (user units; see pde/collocation.py)."""
+        """RMS of the PDE residual (``pde_rms``; ``residual`` relative to the source's RMS, see
+        :func:`~hyperpino.pinn.fit.residual_scale`), of the boundary residual (all rows; RMS and max
+        per ``bcs`` entry), and the physics loss ``mean r_pde² + W_BC · mean r_bc²`` (user units; see
+        pde/collocation.py)."""
         c = self.col
         r_pde = operator_residual(self.sums[0], c.coeffs[None], c.source[None])[0]
         r_bc = robin_residual(self.sums[1], c.direction, c.a, c.b, c.g)[0]
         pde, bc = float(r_pde.square().mean()), float(r_bc.square().mean())
         rows = {i: r_bc[c.condition == i] for i in self.conditions}
         return {"pde_rms": pde ** 0.5, "bc_rms": bc ** 0.5, "loss": pde + W_BC * bc,
+                "residual": pde ** 0.5 / self.scale,
                 "bc": {f"bcs[{i}]": float(r.square().mean().sqrt()) for i, r in rows.items()},
                 "bc_max": {f"bcs[{i}]": float(r.abs().max()) for i, r in rows.items()}}
 
 
 @dataclass
 class Refined:
-    """The result for one problem: the refined ``ensemble`` and one ``history`` entry per step
+    """The result for one problem: the refined ``ensemble`` and one ``history`` row per kept step
     (step 0 is the ensemble refinement started from); ``stopped`` says why it ended."""
 
     ensemble: PINNEnsemble
-    history: list[dict] = field(default_factory=list)
-    stopped: str = ""
+    history: list[Step] = field(default_factory=list)
+    stopped: StopReason = StopReason.STEPS
 
 
 def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[PINNEnsemble], iters: int,
                 *, rtol: float = 0.0, early_stop: bool = True, evaluate: Evaluate | None = None,
                 progress: Callable[[str], None] | None = None, n_interior: int = 2048,
-                n_boundary: int = 1024, seed: int = 0, solve_output: bool = True) -> list[Refined]:
+                n_boundary: int = 1024, seed: int = 0, solve_output: bool = True,
+                inputs: Sequence[Inputs] | None = None) -> list[Refined]:
     """Refine B problems together (one model pass per step for all still improving).
 
     With ``solve_output`` each delta PINN's output layer is solved by least squares on its error
@@ -157,6 +164,8 @@ def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[
     A step is kept when the physics loss drops below ``(1 − rtol)`` times the best so far; else,
     with ``early_stop``, it is discarded and that problem stops. ``evaluate`` adds fields (e.g.
     errors against a reference) to each history entry; its time is not counted in ``time``.
+    ``inputs``: the problems' model inputs when the caller has them (they are checked to be in the
+    model's family then); otherwise each problem is checked and rasterised here.
     """
     if iters < 0:
         raise ValueError(f"refine: iters must be >= 0, got {iters}")
@@ -165,28 +174,32 @@ def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[
     t_eval = 0.0
     t0 = time.perf_counter()
 
-    def entry(i: int, step: int, probe: ResidualProbe, **extra) -> dict:
+    def entry(i: int, step: int, probe: ResidualProbe) -> Step:
         nonlocal t_eval
-        e = {"stage": "zero-shot" if step == 0 else "refine", "step": step, "members": len(probe.theta()[1]),
-             "time": time.perf_counter() - t0 - t_eval, **probe.residuals(), **extra}
+        elapsed = time.perf_counter() - t0 - t_eval
+        r = probe.residuals()
+        errors = {}
         if evaluate is not None:
             t = time.perf_counter()
-            e.update(evaluate(i, *probe.theta()))
+            errors = evaluate(i, *probe.theta())
             t_eval += time.perf_counter() - t
-        return e
+        return Step(Stage.ZERO_SHOT if step == 0 else Stage.REFINE, step, elapsed, r["loss"], r["pde_rms"],
+                    r["bc_rms"], r["residual"], members=len(probe.theta()[1]), **errors)
 
     for i, (problem, ens) in enumerate(zip(problems, ensembles, strict=True)):
         if ens.box != problem.map.box:
             raise HyperpinoError(f"refine: the PINN was made for the box {ens.box}, the problem "
                                  f"{problem.name} has {problem.map.box}")
-        inputs = inputs_of(model, [problem]).to(dev)
-        probe = ResidualProbe(problem, inputs, model.target, n_interior=n_interior,
+        if inputs is None:
+            check_in_family(problem)
+        inputs_i = (inputs_of(model, [problem]) if inputs is None else inputs[i]).to(dev)
+        probe = ResidualProbe(problem, inputs_i, model.target, n_interior=n_interior,
                               n_boundary=n_boundary, seed=seed)
         theta, weights = ens.theta()
         probe.add({k: v.to(dev, torch.float32) for k, v in theta.items()}, weights.to(dev, torch.float32))
         first = entry(i, 0, probe)
-        states.append({"problem": problem, "inputs": inputs, "probe": probe, "start": len(ens),
-                       "best": first["loss"], "history": [first], "stopped": ""})
+        states.append({"problem": problem, "inputs": inputs_i, "probe": probe, "start": len(ens),
+                       "best": first.loss, "history": [first], "stopped": None})
     active = list(range(len(states)))
     for step in range(1, iters + 1):
         if not active:
@@ -202,17 +215,17 @@ def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[
             saved = probe.state()
             probe.add({k: v[j:j + 1] for k, v in theta.items()}, scale[j:j + 1])
             e = entry(i, step, probe)
-            improved = e["loss"] < (1.0 - rtol) * st["best"]
+            improved = e.loss < (1.0 - rtol) * st["best"]
             if improved or not early_stop:
-                st["best"] = min(st["best"], e["loss"])
+                st["best"] = min(st["best"], e.loss)
                 st["history"].append(e)
             else:
                 probe.restore(saved)
-                st["stopped"] = f"step {step} did not lower the physics loss, discarded"
+                st["stopped"] = StopReason.NO_GAIN
             if progress is not None:
                 verdict = "kept" if improved or not early_stop else "discarded"
-                progress(f"{st['problem'].name}: refine {step}/{iters} loss {e['loss']:.3e} "
-                         f"(PDE rms {e['pde_rms']:.3e}, boundary rms {e['bc_rms']:.3e}) {verdict}")
+                progress(f"{st['problem'].name}: refine {step}/{iters} loss {e.loss:.3e} "
+                         f"(PDE residual {e.residual:.2e}, boundary rms {e.bc_rms:.3e}) {verdict}")
         active = [i for i in active if not states[i]["stopped"]]
     out = []
     for st, ens in zip(states, ensembles, strict=True):
@@ -220,7 +233,7 @@ def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[
         theta, weights = probe.theta()
         new = {k: v[st["start"]:] for k, v in theta.items()}
         refined = ens.extended(new, weights[st["start"]:]) if len(weights) > st["start"] else ens
-        out.append(Refined(refined, st["history"], st["stopped"] or f"{iters} steps"))
+        out.append(Refined(refined, st["history"], st["stopped"] or StopReason.STEPS))
     return out
 
 

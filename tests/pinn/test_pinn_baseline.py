@@ -22,9 +22,9 @@ def test_short_baseline_writes_json_and_png(tmp_path, capsys):
     finally:
         torch.set_num_threads(before)
     text = capsys.readouterr().out
-    assert "rel_l2" in text and "stopped: time budget" in text
+    assert "rel_l2" in text and "stopped: time budget spent" in text
     doc = json.loads((tmp_path / "baseline.json").read_text())
-    assert doc["summary"]["stopped"] == "time budget" and len(doc["history"]) == len(out["history"])
+    assert doc["summary"]["stopped"] == "time_budget" and len(doc["history"]) == len(out["history"])
     assert doc["summary"]["time_to_tol"] is None
     assert (tmp_path / "baseline.png").stat().st_size > 5_000
 

@@ -8,6 +8,7 @@ from hyperpino.errors import HyperpinoError
 from hyperpino.pde.problem import build_problem
 from hyperpino.pde.reference import solve_reference
 from hyperpino.pinn.fit import FitConfig, fit_pinn, pde_terms
+from hyperpino.pinn.history import Phase, Stage, StopReason
 from hyperpino.pinn.network import ModifiedMLP, PINNConfig
 
 EXAMPLE = "examples/disk_robin.yaml"
@@ -50,31 +51,34 @@ def test_training_reduces_error_and_logs(problem_and_ref):
                       n_boundary=64, resample_every=50, dtype="float64")
     seen = []
     res = fit_pinn(problem, config=cfg, reference=ref, callback=seen.append)
-    assert res.stopped == "step budget" and seen == res.history
-    errs = [e["rel_l2"] for e in res.history]
+    assert res.stopped is StopReason.STEP_BUDGET and seen == res.history
+    errs = [e.rel_l2 for e in res.history]
     assert errs[-1] < 0.7 * errs[0]
-    assert [e["phase"] for e in res.history][:2] == ["adam"] * 2 and res.history[-1]["phase"] == "lbfgs"
-    times = [e["time"] for e in res.history]
-    assert times == sorted(times) and {"mse", "max_abs", "smape", "loss_pde"} <= set(res.history[0])
+    phases = [e.phase for e in res.history]
+    assert phases[:3] == [Phase.NONE, Phase.ADAM, Phase.ADAM] and phases[-1] is Phase.LBFGS
+    assert {e.stage for e in res.history} == {Stage.SCRATCH} and res.history[0].step == 0
+    times = [e.time for e in res.history]
+    assert times == sorted(times) and None not in (res.history[0].mse, res.history[0].smape)
 
 
 def test_target_error_stops_fine_tuning_from_given_weights(problem_and_ref):
     problem, ref = problem_and_ref
     cfg = FitConfig(adam_steps=100, lbfgs_steps=0, eval_every=20, n_interior=128, n_boundary=64)
     first = fit_pinn(problem, config=cfg, reference=ref)
-    reached = first.history[-1]["rel_l2"]
+    reached = first.best.rel_l2
     model = ModifiedMLP(PINNConfig())
     model.load_state_dict(first.model.state_dict())
     again = fit_pinn(problem, model, FitConfig(adam_steps=100, lbfgs_steps=0, eval_every=1,
                        n_interior=128, n_boundary=64, target_error=reached * 1.5), reference=ref)
-    assert again.stopped == "target error" and again.history[0]["step"] == 1
-    assert again.model is model
+    # the start is measured first (step 0): it already meets the target, so nothing is trained
+    assert again.stopped is StopReason.TOL_REFERENCE and [e.step for e in again.history] == [0]
+    assert again.model is model and again.history[0].stage is Stage.FINETUNE
 
 
 def test_time_budget_and_bad_config(problem_and_ref):
     problem, _ = problem_and_ref
     res = fit_pinn(problem, config=FitConfig(adam_steps=10_000, lbfgs_steps=0, time_budget=1.0,
                                                  adam_fraction=1.0, n_interior=64, n_boundary=32))
-    assert res.stopped == "time budget" and res.train_time < 5 and np.isfinite(res.history[-1]["loss"])
+    assert res.stopped is StopReason.TIME_BUDGET and res.train_time < 5 and np.isfinite(res.history[-1].loss)
     with pytest.raises(HyperpinoError, match="dtype"):
         FitConfig(dtype="float16")

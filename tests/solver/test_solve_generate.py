@@ -133,8 +133,10 @@ def test_variable_coefficients_are_out_of_family(tiny, tmp_path):
     path = write(tmp_path / "v.toml", VARIABLE)
     with pytest.raises(OutOfFamilyError, match="constant-coefficient"):
         hyperpino.generate(tiny, path)
-    with pytest.raises(OutOfFamilyError):
-        hyperpino.solve(path, model=tiny)
+    lines = []
+    result = hyperpino.solve(path, model=tiny, finetune_steps=5, reference=False, progress=lines.append)
+    assert result.info["route"] == "scratch"  # solve answers it with a PINN from scratch, and says so
+    assert sum("outside HyPINO's family" in line for line in lines) == 1
 
 
 def test_pretrained_loads_a_checkpoint_and_names_a_missing_one(tiny, tiny_path, tmp_path):

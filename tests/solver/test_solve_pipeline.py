@@ -12,6 +12,7 @@ from solve_cases import SQUARE_EXACT, TINY, VARIABLE, write
 
 import hyperpino
 from hyperpino.cli import main
+from hyperpino.pinn.history import Stage
 from hyperpino.solver import finetune_run, load_pinn
 from hyperpino.solver.outputs import save_result
 
@@ -25,7 +26,7 @@ def test_finetune_lowers_the_loss_and_copies(tiny, spec_path):
     pinn = hyperpino.generate(tiny, spec_path)
     before = [p.clone() for p in pinn.parameters()]
     res = finetune_run(spec_path, pinn, steps=20, eval_every=10)
-    assert res.history[-1]["loss"] < res.history[0]["loss"]
+    assert res.best.loss < res.history[0].loss and res.history[0].step == 0
     assert all(torch.equal(a, b) for a, b in zip(before, pinn.parameters(), strict=True))
     assert len(res.ensemble) == 1 and res.ensemble.box == pinn.box
     refined = hyperpino.refine(tiny, spec_path, pinn, iters=1, early_stop=False)
@@ -40,11 +41,12 @@ def test_solve_returns_everything(tiny, spec_path, tmp_path):
     n = 32
     assert result.u.shape == result.residual.shape == result.mask.shape == (n, n)
     assert np.isnan(result.u[~result.mask]).all() and np.isfinite(result.u[result.mask]).all()
-    stages = [e["stage"] for e in result.history]
-    assert stages[0] == "zero-shot" and stages[-1] == "finetune"
-    assert all("rel_l2" in e and "pde_rms" in e for e in result.history)
-    assert result.errors["rel_l2"] == pytest.approx(result.history[-1]["rel_l2"], rel=1e-4)
-    assert set(result.boundary) == {"bcs[0]"} and result.boundary["bcs[0]"]["type"] == "dirichlet"
+    stages = [e.stage for e in result.history]
+    assert stages[0] is Stage.ZERO_SHOT and stages[-1] is Stage.FINETUNE
+    assert all(e.rel_l2 is not None and e.pde_rms >= 0 for e in result.history)
+    assert result.errors["rel_l2"] == pytest.approx(result.final.rel_l2, rel=1e-4)
+    assert [(b.key, b.kind) for b in result.boundary] == [("bcs[0]", "dirichlet")]
+    assert set(result.stopped) == {Stage.REFINE, Stage.FINETUNE}
     assert seen and "zero-shot" in seen[0]
     # the residual map is L u - f of the returned module
     assert abs(np.sqrt(np.nanmean(result.residual ** 2)) - result.to_dict()["residual_rms"]) < 1e-9
@@ -52,6 +54,7 @@ def test_solve_returns_everything(tiny, spec_path, tmp_path):
     with h5py.File(files["hdf5"]) as f:
         assert f["u"].shape == (n, n) and "reference/u" in f and "error" in f
         assert list(f["history/stage"].asstr()[()])[0] == "zero-shot"
+        assert f["stopped"].attrs["finetune"] == result.stopped[Stage.FINETUNE].code
         assert json.loads(f.attrs["spec"])["name"] == "square_exact"
         assert f["pinn/weights"].shape == (len(result.ensemble),)
     x = torch.rand(20, 2) * 2 - 1
@@ -71,7 +74,7 @@ def test_solve_with_a_non_default_target_pinn(spec_path):
     torch.manual_seed(0)
     model = HyPINO.from_preset("small", **TINY, pinn=PINNConfig(width=16)).train(False)
     result = hyperpino.solve(spec_path, model=model, refine=1)
-    assert result.ensemble.config.width == 16 and "rel_l2" in result.history[-1]
+    assert result.ensemble.config.width == 16 and result.history[-1].rel_l2 is not None
 
 
 def test_tol_needs_a_reference(tiny, spec_path):
@@ -100,7 +103,7 @@ def test_cli_solve_without_a_spec_solves_a_bundled_example(tiny_path, tmp_path, 
 @pytest.mark.parametrize("args, message", [
     (["solve", "nope.toml"], "no such file"),
     (["solve", "{spec}", "--model", "{missing}"], "no such checkpoint"),
-    (["solve", "{variable}", "--model", "{model}"], "constant-coefficient"),
+    (["solve", "{spec}", "--model", "{model}", "--time-budget", "soon"], "--time-budget"),
 ])
 def test_cli_user_errors_exit_2_with_one_line(args, message, tiny_path, spec_path, tmp_path, capsys):
     fill = {"spec": spec_path, "missing": tmp_path / "missing.safetensors", "model": tiny_path,
@@ -111,9 +114,9 @@ def test_cli_user_errors_exit_2_with_one_line(args, message, tiny_path, spec_pat
     assert err[-1].startswith("error: ") and message in err[-1]
 
 
-def test_cli_finetune_and_tol_exclude_each_other(capsys):
+def test_cli_tolerances_must_be_positive(capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["solve", "x.toml", "--finetune", "10", "--tol", "1e-2"])
+        main(["solve", "x.toml", "--finetune", "10", "--tol-residual", "0"])
     assert exc.value.code == 2
 
 

@@ -13,6 +13,7 @@ from hyperpino.model.inputs import CH, Inputs, problem_inputs
 from hyperpino.model.target import TargetPINN
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.problem import build_problem
+from hyperpino.pinn.history import StopReason
 from hyperpino.pinn.network import ModifiedMLP, PINNConfig
 from hyperpino.solver import generate, refine_many
 from hyperpino.solver.problems import exact_reference
@@ -29,8 +30,8 @@ def test_refine_appends_members_and_leaves_the_input_alone(tiny, problem):
     before = [p.clone() for p in pinn.parameters()]
     (r,) = refine_many(tiny, [problem], [pinn], 3, early_stop=False)
     assert len(r.ensemble) == 4 and len(pinn) == 1
-    assert [e["step"] for e in r.history] == [0, 1, 2, 3]
-    assert [e["members"] for e in r.history] == [1, 2, 3, 4]
+    assert [e.step for e in r.history] == [0, 1, 2, 3]
+    assert [e.members for e in r.history] == [1, 2, 3, 4]
     assert all(torch.equal(a, b) for a, b in zip(before, pinn.parameters(), strict=True))
     x = torch.rand(10, 2) * 2 - 1
     with torch.no_grad():  # the first member is still the zero-shot PINN
@@ -51,10 +52,10 @@ def test_refine_refuses_a_pinn_of_another_box(tiny, problem):
 
 def test_early_stopping_keeps_only_improving_steps(tiny, problem):
     (r,) = refine_many(tiny, [problem], [hyperpino.generate(tiny, problem)], 4)
-    losses = [e["loss"] for e in r.history]
+    losses = [e.loss for e in r.history]
     assert all(b < a for a, b in zip(losses, losses[1:], strict=False))
     assert len(r.ensemble) == len(r.history)
-    assert r.stopped == "4 steps" or "did not lower" in r.stopped
+    assert r.stopped in (StopReason.STEPS, StopReason.NO_GAIN)
 
 
 def test_batched_refinement_equals_one_by_one(tiny, problem, tmp_path):
@@ -172,8 +173,8 @@ def test_refinement_with_an_exact_error_problem_reduces_the_error(tmp_path):
     # The delta mechanics alone (a solved output layer would make the oracle's first answer exact).
     start = generate(oracle, problem, solve_output=False)
     (r,) = refine_many(oracle, [problem], [start], 8, early_stop=False, evaluate=evaluate, solve_output=False)
-    errors = [e["rel_l2"] for e in r.history]
-    losses = [e["loss"] for e in r.history]
+    errors = [e.rel_l2 for e in r.history]
+    losses = [e.loss for e in r.history]
     assert all(b < a for a, b in zip(losses, losses[1:], strict=False))
     assert all(b < a for a, b in zip(errors, errors[1:], strict=False))
     # measured: rel L2 0.20 -> 0.0085 in 8 steps, the physics loss 1400x lower
