@@ -171,6 +171,11 @@ def _one_line(err: ValidationError) -> SpecError:
     return SpecError(path, f"{msg[0].lower()}{msg[1:]}{suffix}")
 
 
+def spec_json(spec) -> str:
+    """The spec as canonical JSON (sorted keys): the same content gives the same text."""
+    return json.dumps(spec.model_dump(mode="json"), sort_keys=True)
+
+
 def spec_digest(spec) -> str:
     """Hex digest of a spec's canonical JSON without its ``run`` options (they change how HyPINO
     runs, not the solution): a problem's identity for cached and shipped reference solutions."""

@@ -35,7 +35,7 @@ from hyperpino.solver.result import SolveResult
 def save_result(result: SolveResult, out_dir: str | Path, *, figure: bool = True) -> dict[str, str]:
     """Write ``NAME.h5``, ``NAME.png`` (unless ``figure=False``) and ``NAME_pinn.safetensors``
     into ``out_dir``; returns their paths (also recorded in ``result.files``)."""
-    from hyperpino.pde.reference.solution import spec_json
+    from hyperpino.pde.spec_io import spec_json
     from hyperpino.solver.export import save_pinn
 
     out = Path(out_dir)
@@ -51,7 +51,7 @@ def save_result(result: SolveResult, out_dir: str | Path, *, figure: bool = True
 def write_hdf5(result: SolveResult, path: str | Path) -> Path:
     """Write ``result`` to ``path`` atomically; returns the path."""
     from hyperpino.model.checkpoint import package_version
-    from hyperpino.pde.reference.solution import spec_json
+    from hyperpino.pde.spec_io import spec_json
 
     gz = {"compression": "gzip", "chunks": True}
 

@@ -43,7 +43,8 @@ def exact_reference(problem: Problem):
     """The spec's exact solution on its evaluation grid as a
     :class:`~hyperpino.pde.reference.ReferenceSolution` (``method = "exact"``)."""
     from hyperpino.pde.expr_torch import to_torch
-    from hyperpino.pde.reference.solution import ReferenceSolution, spec_json
+    from hyperpino.pde.reference.solution import ReferenceSolution
+    from hyperpino.pde.spec_io import spec_json
 
     if problem.exact is None:
         raise HyperpinoError(f"{problem.name}: the spec has no exact solution")

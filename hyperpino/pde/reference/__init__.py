@@ -3,24 +3,25 @@
 Steady ``(x, y)`` problems: isoparametric P2 finite elements (scikit-fem) on gmsh meshes of the CSG
 domain. ``(x, t)`` problems: P2 in x, Crank–Nicolson in t with Richardson extrapolation. Results
 on the evaluation grid, HDF5 files and a content-keyed cache. See ``docs/reference.md``.
+
+Names are imported on first use (PEP 562): reading a stored :class:`ReferenceSolution` or an exact
+solution does not load scikit-fem and gmsh.
 """
 
-from hyperpino.pde.reference.cache import cache_dir, cache_key, reference_solution
-from hyperpino.pde.reference.fem import FemSolution, solve_steady
-from hyperpino.pde.reference.solution import SOLVER_VERSION, ReferenceSolution
-from hyperpino.pde.reference.solve import default_h, solve_reference
-from hyperpino.pde.reference.timestep import MarchSolution, solve_evolution
+from hyperpino._lazy import lazy_exports
 
-__all__ = [
-    "SOLVER_VERSION",
-    "FemSolution",
-    "MarchSolution",
-    "ReferenceSolution",
-    "cache_dir",
-    "cache_key",
-    "default_h",
-    "reference_solution",
-    "solve_evolution",
-    "solve_reference",
-    "solve_steady",
-]
+_EXPORTS = {
+    "SOLVER_VERSION": ("solution", "SOLVER_VERSION"),
+    "ReferenceSolution": ("solution", "ReferenceSolution"),
+    "FemSolution": ("fem", "FemSolution"),
+    "solve_steady": ("fem", "solve_steady"),
+    "MarchSolution": ("timestep", "MarchSolution"),
+    "solve_evolution": ("timestep", "solve_evolution"),
+    "cache_dir": ("cache", "cache_dir"),
+    "cache_key": ("cache", "cache_key"),
+    "reference_solution": ("cache", "reference_solution"),
+    "default_h": ("solve", "default_h"),
+    "solve_reference": ("solve", "solve_reference"),
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, globals(), _EXPORTS)

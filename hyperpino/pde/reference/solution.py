@@ -8,7 +8,6 @@ interrupted write never leaves a corrupt file.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -92,11 +91,6 @@ class ReferenceSolution:
         out["grid"] = int(self.u.shape[0])
         out["inside"] = int(self.mask.sum())
         return out
-
-
-def spec_json(spec) -> str:
-    """The spec as canonical JSON (sorted keys): the same content gives the same text."""
-    return json.dumps(spec.model_dump(mode="json"), sort_keys=True)
 
 
 def _package_version() -> str:

@@ -17,8 +17,9 @@ from hyperpino.pde import geometry as geo
 from hyperpino.pde.problem import Problem
 from hyperpino.pde.reference.fem import solve_steady
 from hyperpino.pde.reference.probe import probe
-from hyperpino.pde.reference.solution import ReferenceSolution, spec_json
+from hyperpino.pde.reference.solution import ReferenceSolution
 from hyperpino.pde.reference.timestep import DEFAULT_CELLS, rectangle_of, solve_evolution
+from hyperpino.pde.spec_io import spec_json
 
 CELLS_PER_SQRT_AREA = 64
 """Default steady mesh size: ``h = sqrt(area) / 64`` (about 8,000 triangles, 16,000 P2 dofs)."""
