@@ -20,7 +20,7 @@ def _device(name: str) -> str:
 
 def _data(args: argparse.Namespace) -> int:
     from hyperpino.mixer.dataset import save
-    from hyperpino.mixer.generation import SuiteConfig, generate
+    from hyperpino.mixer.suites import SuiteConfig, generate
 
     cfg = SuiteConfig(suite=args.suite, envs_per_family=args.envs_per_family, n_t=args.n_t,
                       horizon=args.horizon, seed=args.seed)
@@ -37,9 +37,9 @@ def _train(args: argparse.Namespace) -> int:
 
     import torch
 
+    from hyperpino.mixer.alternating import Trainer, build_model
     from hyperpino.mixer.config import load_config
     from hyperpino.mixer.dataset import load
-    from hyperpino.mixer.train import Trainer, build_model
 
     cfg = load_config(args.config)
     data_path = args.data or cfg.data
@@ -63,9 +63,10 @@ def _train(args: argparse.Namespace) -> int:
 def _adapt(args: argparse.Namespace) -> int:
     from safetensors.torch import save_file
 
+    from hyperpino.files import write_atomic, write_text_atomic
     from hyperpino.mixer.adaptation import adapt
+    from hyperpino.mixer.alternating import load_trained
     from hyperpino.mixer.dataset import load
-    from hyperpino.mixer.train import load_trained
 
     device = _device(args.device)
     model, _ = load_trained(args.ckpt, device)
@@ -73,8 +74,9 @@ def _adapt(args: argparse.Namespace) -> int:
     a = adapt(model, ds["adapt"], steps=args.steps, lr=args.lr, top_k=args.top_k, device=device,
               progress=not args.quiet)
     out = Path(args.ckpt) / "adapted.safetensors"
-    save_file({"contexts": a.contexts.cpu().contiguous(), "routes": a.routes.cpu().contiguous()}, str(out))
-    (Path(args.ckpt) / "adapted.json").write_text(json.dumps(
+    tensors = {"contexts": a.contexts.cpu().contiguous(), "routes": a.routes.cpu().contiguous()}
+    write_atomic(out, lambda tmp: save_file(tensors, str(tmp)))
+    write_text_atomic(Path(args.ckpt) / "adapted.json", json.dumps(
         {"data": str(args.data), "steps": args.steps, "top_k": args.top_k, "loss": a.loss.cpu().tolist(),
          "routes": a.routes.cpu().tolist()}, indent=1))
     if not args.quiet:
@@ -84,14 +86,14 @@ def _adapt(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     import numpy as np
-    from safetensors.torch import load_file
 
+    from hyperpino.files import read_safetensors, write_text_atomic
     from hyperpino.mixer.adaptation import Adapted
+    from hyperpino.mixer.alternating import load_trained
     from hyperpino.mixer.dataset import load
     from hyperpino.mixer.evaluation import evaluate
     from hyperpino.mixer.metrics import summary
     from hyperpino.mixer.plots import routing_heatmap, trajectories
-    from hyperpino.mixer.train import load_trained
 
     device = _device(args.device)
     ds = load(args.data)
@@ -106,7 +108,7 @@ def _eval(args: argparse.Namespace) -> int:
         adapted = None
         saved = Path(ckpt) / "adapted.safetensors"
         if saved.is_file() and "adapt" in ds.splits:
-            t = load_file(str(saved))
+            t, _ = read_safetensors(saved, "adapted contexts")
             if t["contexts"].shape[0] == ds["adapt"].n_envs:
                 ctx_t, routes_t = t["contexts"].to(device), t["routes"].to(device)
                 adapted = Adapted(ctx_t, routes_t, ctx_t.new_zeros(0))
@@ -133,7 +135,7 @@ def _eval(args: argparse.Namespace) -> int:
         if split in runs[0]:
             metrics[split] = {k: summary([r[split][f"mean_{k}"] for r in runs]) for k in ("mse", "rel_mse")}
     metrics["purity"] = summary([r["purity"] for r in runs])
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=1))
     line = {k: metrics[k] for k in ("test", "adapt_test", "purity") if k in metrics}
     if not args.quiet:
         print(f"wrote {out / 'metrics.json'}, routing.png, trajectories_*.png")
@@ -144,7 +146,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add ``mixer`` with its subcommands to the main parser's subparsers ``sub``."""
-    from hyperpino.mixer.generation import SUITES
+    from hyperpino.mixer.suites import SUITES
 
     p = sub.add_parser("mixer", help="MixER: mixture of expert reconstructors for ODE families")
     ms = p.add_subparsers(dest="mixer_command", metavar="SUBCOMMAND")

@@ -29,7 +29,7 @@ from hyperpino.mixer.mixture import MixER, MixERConfig
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class MixerTrainConfig:
     """Optimisation settings (defaults: small and CPU-friendly; the reference uses 1500 × (12, 12))."""
 
     outer_steps: int = 100
@@ -61,7 +61,7 @@ class TrainConfig:
 class Trainer:
     """Trains ``model`` on ``data`` (a training :class:`Split`); ``ckpt_dir``: checkpoints and resume."""
 
-    def __init__(self, model: MixER, data: Split, cfg: TrainConfig, device: str = "cpu",
+    def __init__(self, model: MixER, data: Split, cfg: MixerTrainConfig, device: str = "cpu",
                  ckpt_dir: str | Path | None = None):
         if model.contexts.shape[0] != data.n_envs:
             raise SpecError("train", f"model has {model.contexts.shape[0]} contexts, data {data.n_envs} envs")

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from hyperpino.mixer.adaptation import adapt, predict
-from hyperpino.mixer.generation import SuiteConfig, generate
+from hyperpino.mixer.alternating import MixerTrainConfig, Trainer, build_model, load_trained
 from hyperpino.mixer.mixture import MixERConfig
-from hyperpino.mixer.train import TrainConfig, Trainer, build_model, load_trained
+from hyperpino.mixer.suites import SuiteConfig, generate
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def data():
 
 def _cfg(**kw):
     base = dict(outer_steps=4, ctx_steps=2, model_steps=2, gate_every=3, checkpoint_every=2, lr_model=3e-3)
-    return TrainConfig(**(base | kw))
+    return MixerTrainConfig(**(base | kw))
 
 
 def test_training_lowers_the_loss_and_runs_gate_updates(data):
