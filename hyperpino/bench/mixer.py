@@ -49,7 +49,8 @@ def run(quick: bool, out_dir: Path) -> dict:
     seeds = [0] if quick else [0, 1, 2]
     models = {k: v for k, v in MODELS.items() if not quick or k != "mixer_m10"}
     train_cfg = MixerTrainConfig(outer_steps=4 if quick else 40, ctx_steps=5, model_steps=5, lr_model=3e-3,
-                            lr_ctx=1e-2, gate_every=12, gate_trajs=1, checkpoint_every=1000)
+                            lr_ctx=1e-2, gate_every=12, gate_trajs=1, checkpoint_every=1000,
+                                 warmup=0.5)
     adapt_steps = 30 if quick else 100
     result: dict = {
         "bench": "mixer",
@@ -67,7 +68,8 @@ def run(quick: bool, out_dir: Path) -> dict:
         for name, (m, gate) in models.items():
             runs = []
             for seed in seeds:
-                cfg = MixERConfig(expert="coda", n_experts=m, gate=gate, width=32, depth=3, ctx_dim=4)
+                cfg = MixERConfig(expert="coda", n_experts=m, gate=gate, width=32, depth=3, ctx_dim=4,
+                                  ctx_init_std=0.0)
                 model = build_model(cfg, ds["train"], seed=seed)
                 trainer = Trainer(model, ds["train"], dataclasses.replace(train_cfg, seed=seed))
                 trainer.run(progress=False)

@@ -35,6 +35,7 @@ def _data(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     import dataclasses
 
+    import numpy as np
     import torch
 
     from hyperpino.mixer.alternating import Trainer, build_model
@@ -51,7 +52,25 @@ def _train(args: argparse.Namespace) -> int:
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model, ds["train"], seed=cfg.seed)
     train_cfg = dataclasses.replace(cfg.train, seed=cfg.seed)
-    trainer = Trainer(model, ds["train"], train_cfg, _device(cfg.device), ckpt_dir=args.out)
+    on_gate = None
+    if not args.no_diagnostics:
+        from hyperpino.files import write_text_atomic
+        from hyperpino.mixer.metrics import purity
+        from hyperpino.mixer.plots import gate_diagnostics
+
+        diag = Path(args.out) / "gate"
+        diag.mkdir(parents=True, exist_ok=True)
+        family, trace = ds["train"].family, []
+
+        def on_gate(stats: dict) -> None:
+            plain = {k: (v.cpu().tolist() if hasattr(v, "cpu") else v) for k, v in stats.items()
+                     if k != "centres"}
+            plain["purity"] = purity(np.asarray(plain["routes"]), family)
+            trace.append(plain)
+            gate_diagnostics(plain, family, ds.families, diag / f"update_{stats['update']:05d}.png")
+            write_text_atomic(diag / "trace.json", json.dumps(trace))
+
+    trainer = Trainer(model, ds["train"], train_cfg, _device(cfg.device), ckpt_dir=args.out, on_gate=on_gate)
     trainer.run(progress=not args.quiet)
     trainer.save()
     if not args.quiet:
@@ -167,6 +186,8 @@ def register(sub) -> None:
     t.add_argument("--data", default=None, help="dataset file (overrides the config's)")
     t.add_argument("--out", required=True, help="checkpoint folder")
     t.add_argument("--steps", type=int, default=None, help="outer steps (overrides the config)")
+    t.add_argument("--no-diagnostics", action="store_true",
+                   help="skip the per-gate-update plots and trace (OUT/gate/update_*.png, trace.json)")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_train)
 
