@@ -11,6 +11,7 @@ seeds), training wall time, the gate update's share of it, and routing purity w.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -18,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from hyperpino.mixer.alternating import MixerTrainConfig, Trainer, build_model
 from hyperpino.mixer.evaluation import evaluate
-from hyperpino.mixer.generation import SuiteConfig, generate
 from hyperpino.mixer.metrics import routing_matrix, summary
 from hyperpino.mixer.mixture import MixERConfig
 from hyperpino.mixer.plots import routing_heatmap
-from hyperpino.mixer.train import TrainConfig, Trainer, build_model
+from hyperpino.mixer.suites import SuiteConfig, generate
 
 MODELS = {  # name -> (n_experts, gate)
     "mixer_m1": (1, "lsq"),
@@ -47,8 +48,9 @@ def run(quick: bool, out_dir: Path) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     seeds = [0] if quick else [0, 1, 2]
     models = {k: v for k, v in MODELS.items() if not quick or k != "mixer_m10"}
-    train_cfg = TrainConfig(outer_steps=4 if quick else 40, ctx_steps=5, model_steps=5, lr_model=3e-3,
-                            lr_ctx=1e-2, gate_every=12, gate_trajs=1, checkpoint_every=1000)
+    train_cfg = MixerTrainConfig(outer_steps=4 if quick else 40, ctx_steps=5, model_steps=5, lr_model=3e-3,
+                            lr_ctx=1e-2, gate_every=12, gate_trajs=1, checkpoint_every=1000,
+                                 warmup=0.5)
     adapt_steps = 30 if quick else 100
     result: dict = {
         "bench": "mixer",
@@ -66,9 +68,10 @@ def run(quick: bool, out_dir: Path) -> dict:
         for name, (m, gate) in models.items():
             runs = []
             for seed in seeds:
-                cfg = MixERConfig(expert="coda", n_experts=m, gate=gate, width=32, depth=3, ctx_dim=4)
+                cfg = MixERConfig(expert="coda", n_experts=m, gate=gate, width=32, depth=3, ctx_dim=4,
+                                  ctx_init_std=0.0)
                 model = build_model(cfg, ds["train"], seed=seed)
-                trainer = Trainer(model, ds["train"], TrainConfig(**{**train_cfg.__dict__, "seed": seed}))
+                trainer = Trainer(model, ds["train"], dataclasses.replace(train_cfg, seed=seed))
                 trainer.run(progress=False)
                 ev = evaluate(model, ds, adapt_steps=adapt_steps, top_k=2)
                 runs.append({

@@ -15,11 +15,11 @@ _EXPORTS = {
     "CoDAExpert": ("experts", "CoDAExpert"), "Expert": ("experts", "Expert"),
     "GEPSExpert": ("experts", "GEPSExpert"), "NCFExpert": ("experts", "NCFExpert"),
     "fit_gate": ("gate", "fit_gate"), "gate_update": ("gate", "gate_update"), "kmeans": ("gate", "kmeans"),
-    "SuiteConfig": ("generation", "SuiteConfig"), "generate": ("generation", "generate"),
+    "SuiteConfig": ("suites", "SuiteConfig"), "generate": ("suites", "generate"),
     "SolverConfig": ("integrate", "SolverConfig"),
     "MixER": ("mixture", "MixER"), "MixERConfig": ("mixture", "MixERConfig"),
-    "TrainConfig": ("train", "TrainConfig"), "Trainer": ("train", "Trainer"),
-    "build_model": ("train", "build_model"), "load_trained": ("train", "load_trained"),
+    "MixerTrainConfig": ("alternating", "MixerTrainConfig"), "Trainer": ("alternating", "Trainer"),
+    "build_model": ("alternating", "build_model"), "load_trained": ("alternating", "load_trained"),
 }
 __all__ = sorted(_EXPORTS)
 

@@ -15,14 +15,14 @@ import torch
 from torch import nn
 
 from hyperpino.errors import CheckpointError
+from hyperpino.files import read_safetensors, write_atomic, write_text_atomic
 
 
 def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
     from safetensors.torch import save_file
 
-    tmp = path.with_name(path.name + ".tmp")
-    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp))
-    os.replace(tmp, path)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    write_atomic(path, lambda tmp: save_file(tensors, str(tmp)))
 
 
 def _optim_tensors(opts: dict[str, torch.optim.Optimizer]) -> tuple[dict, dict]:
@@ -47,9 +47,7 @@ def save(directory: str | os.PathLike, model: nn.Module, state: dict,
         tensors, groups = _optim_tensors(optimizers)
         _save_tensors(tensors or {"_empty": torch.zeros(1)}, d / "optim.safetensors")
         state["optim_groups"] = groups
-    tmp = d / "state.json.tmp"
-    tmp.write_text(json.dumps(state, indent=1))
-    os.replace(tmp, d / "state.json")
+    write_text_atomic(d / "state.json", json.dumps(state, indent=1))
 
 
 def read_state(directory: str | os.PathLike) -> dict:
@@ -61,12 +59,8 @@ def read_state(directory: str | os.PathLike) -> dict:
 
 def load_model(directory: str | os.PathLike, model: nn.Module) -> None:
     """Load ``model.safetensors`` into ``model`` strictly (same keys, same shapes)."""
-    from safetensors.torch import load_file
-
     path = Path(directory) / "model.safetensors"
-    if not path.is_file():
-        raise CheckpointError(f"{directory}: no model.safetensors")
-    tensors = load_file(str(path))
+    tensors, _ = read_safetensors(path, "mixer model.safetensors")
     own = model.state_dict()
     missing = sorted(set(own) - set(tensors))
     extra = sorted(set(tensors) - set(own))
@@ -83,11 +77,10 @@ def load_model(directory: str | os.PathLike, model: nn.Module) -> None:
 
 
 def load_optimizers(directory: str | os.PathLike, optimizers: dict[str, torch.optim.Optimizer]) -> None:
-    from safetensors.torch import load_file
-
     d = Path(directory)
     groups = read_state(d).get("optim_groups", {})
-    tensors = load_file(str(d / "optim.safetensors")) if (d / "optim.safetensors").is_file() else {}
+    tensors = read_safetensors(d / "optim.safetensors", "mixer optim.safetensors")[0] if (
+        d / "optim.safetensors").is_file() else {}
     for name, opt in optimizers.items():
         if name not in groups:
             continue

@@ -20,7 +20,7 @@ def _device(name: str) -> str:
 
 def _data(args: argparse.Namespace) -> int:
     from hyperpino.mixer.dataset import save
-    from hyperpino.mixer.generation import SuiteConfig, generate
+    from hyperpino.mixer.suites import SuiteConfig, generate
 
     cfg = SuiteConfig(suite=args.suite, envs_per_family=args.envs_per_family, n_t=args.n_t,
                       horizon=args.horizon, seed=args.seed)
@@ -35,11 +35,12 @@ def _data(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     import dataclasses
 
+    import numpy as np
     import torch
 
+    from hyperpino.mixer.alternating import Trainer, build_model
     from hyperpino.mixer.config import load_config
     from hyperpino.mixer.dataset import load
-    from hyperpino.mixer.train import Trainer, build_model
 
     cfg = load_config(args.config)
     data_path = args.data or cfg.data
@@ -51,7 +52,25 @@ def _train(args: argparse.Namespace) -> int:
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model, ds["train"], seed=cfg.seed)
     train_cfg = dataclasses.replace(cfg.train, seed=cfg.seed)
-    trainer = Trainer(model, ds["train"], train_cfg, _device(cfg.device), ckpt_dir=args.out)
+    on_gate = None
+    if not args.no_diagnostics:
+        from hyperpino.files import write_text_atomic
+        from hyperpino.mixer.metrics import purity
+        from hyperpino.mixer.plots import gate_diagnostics
+
+        diag = Path(args.out) / "gate"
+        diag.mkdir(parents=True, exist_ok=True)
+        family, trace = ds["train"].family, []
+
+        def on_gate(stats: dict) -> None:
+            plain = {k: (v.cpu().tolist() if hasattr(v, "cpu") else v) for k, v in stats.items()
+                     if k != "centres"}
+            plain["purity"] = purity(np.asarray(plain["routes"]), family)
+            trace.append(plain)
+            gate_diagnostics(plain, family, ds.families, diag / f"update_{stats['update']:05d}.png")
+            write_text_atomic(diag / "trace.json", json.dumps(trace))
+
+    trainer = Trainer(model, ds["train"], train_cfg, _device(cfg.device), ckpt_dir=args.out, on_gate=on_gate)
     trainer.run(progress=not args.quiet)
     trainer.save()
     if not args.quiet:
@@ -63,9 +82,10 @@ def _train(args: argparse.Namespace) -> int:
 def _adapt(args: argparse.Namespace) -> int:
     from safetensors.torch import save_file
 
+    from hyperpino.files import write_atomic, write_text_atomic
     from hyperpino.mixer.adaptation import adapt
+    from hyperpino.mixer.alternating import load_trained
     from hyperpino.mixer.dataset import load
-    from hyperpino.mixer.train import load_trained
 
     device = _device(args.device)
     model, _ = load_trained(args.ckpt, device)
@@ -73,8 +93,9 @@ def _adapt(args: argparse.Namespace) -> int:
     a = adapt(model, ds["adapt"], steps=args.steps, lr=args.lr, top_k=args.top_k, device=device,
               progress=not args.quiet)
     out = Path(args.ckpt) / "adapted.safetensors"
-    save_file({"contexts": a.contexts.cpu().contiguous(), "routes": a.routes.cpu().contiguous()}, str(out))
-    (Path(args.ckpt) / "adapted.json").write_text(json.dumps(
+    tensors = {"contexts": a.contexts.cpu().contiguous(), "routes": a.routes.cpu().contiguous()}
+    write_atomic(out, lambda tmp: save_file(tensors, str(tmp)))
+    write_text_atomic(Path(args.ckpt) / "adapted.json", json.dumps(
         {"data": str(args.data), "steps": args.steps, "top_k": args.top_k, "loss": a.loss.cpu().tolist(),
          "routes": a.routes.cpu().tolist()}, indent=1))
     if not args.quiet:
@@ -84,14 +105,14 @@ def _adapt(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     import numpy as np
-    from safetensors.torch import load_file
 
+    from hyperpino.files import read_safetensors, write_text_atomic
     from hyperpino.mixer.adaptation import Adapted
+    from hyperpino.mixer.alternating import load_trained
     from hyperpino.mixer.dataset import load
     from hyperpino.mixer.evaluation import evaluate
     from hyperpino.mixer.metrics import summary
     from hyperpino.mixer.plots import routing_heatmap, trajectories
-    from hyperpino.mixer.train import load_trained
 
     device = _device(args.device)
     ds = load(args.data)
@@ -106,7 +127,7 @@ def _eval(args: argparse.Namespace) -> int:
         adapted = None
         saved = Path(ckpt) / "adapted.safetensors"
         if saved.is_file() and "adapt" in ds.splits:
-            t = load_file(str(saved))
+            t, _ = read_safetensors(saved, "adapted contexts")
             if t["contexts"].shape[0] == ds["adapt"].n_envs:
                 ctx_t, routes_t = t["contexts"].to(device), t["routes"].to(device)
                 adapted = Adapted(ctx_t, routes_t, ctx_t.new_zeros(0))
@@ -133,7 +154,7 @@ def _eval(args: argparse.Namespace) -> int:
         if split in runs[0]:
             metrics[split] = {k: summary([r[split][f"mean_{k}"] for r in runs]) for k in ("mse", "rel_mse")}
     metrics["purity"] = summary([r["purity"] for r in runs])
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=1))
     line = {k: metrics[k] for k in ("test", "adapt_test", "purity") if k in metrics}
     if not args.quiet:
         print(f"wrote {out / 'metrics.json'}, routing.png, trajectories_*.png")
@@ -144,7 +165,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add ``mixer`` with its subcommands to the main parser's subparsers ``sub``."""
-    from hyperpino.mixer.generation import SUITES
+    from hyperpino.mixer.suites import SUITES
 
     p = sub.add_parser("mixer", help="MixER: mixture of expert reconstructors for ODE families")
     ms = p.add_subparsers(dest="mixer_command", metavar="SUBCOMMAND")
@@ -165,6 +186,8 @@ def register(sub) -> None:
     t.add_argument("--data", default=None, help="dataset file (overrides the config's)")
     t.add_argument("--out", required=True, help="checkpoint folder")
     t.add_argument("--steps", type=int, default=None, help="outer steps (overrides the config)")
+    t.add_argument("--no-diagnostics", action="store_true",
+                   help="skip the per-gate-update plots and trace (OUT/gate/update_*.png, trace.json)")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_train)
 

@@ -8,7 +8,7 @@
     n_experts = 3
     [model.solver]                # SolverConfig fields
     method = "rk4"
-    [train]                       # TrainConfig fields
+    [train]                       # MixerTrainConfig fields
     outer_steps = 100
 
 Unknown keys are errors that name the key.
@@ -24,9 +24,9 @@ from pathlib import Path
 import tomllib
 
 from hyperpino.errors import SpecError
+from hyperpino.mixer.alternating import MixerTrainConfig
 from hyperpino.mixer.integrate import SolverConfig
 from hyperpino.mixer.mixture import MixERConfig
-from hyperpino.mixer.train import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class RunConfig:
     device: str = "cpu"
     seed: int = 0
     model: MixERConfig = field(default_factory=MixERConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
+    train: MixerTrainConfig = field(default_factory=MixerTrainConfig)
 
 
 def _build(cls, values: dict, where: str):
@@ -58,7 +58,7 @@ def parse(values: dict) -> RunConfig:
     if "solver" in model:
         model["solver"] = _build(SolverConfig, model["solver"], "model.solver")
     return _build(RunConfig, {**values, "model": _build(MixERConfig, model, "model"),
-                              "train": _build(TrainConfig, values.pop("train", {}), "train")}, "")
+                              "train": _build(MixerTrainConfig, values.pop("train", {}), "train")}, "")
 
 
 def load_config(path: str | Path | None) -> RunConfig:

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from hyperpino.errors import SpecError
+from hyperpino.files import write_atomic
 
 FORMAT = "hyperpino.mixer/1"
 SPLITS = ("train", "test", "adapt", "adapt_test")
@@ -103,18 +104,17 @@ def save(ds: Dataset, path: str | os.PathLike) -> None:
     """Write ``ds`` as HDF5 (chunked, compressed), via a temporary file renamed into place."""
     import h5py
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
-        f.attrs.update(format=FORMAT, suite=ds.suite, families=json.dumps(ds.families))
-        for name, s in ds.splits.items():
-            g = f.create_group(name)
-            g.create_dataset("X", data=s.X.astype(np.float32), compression="gzip",
-                             chunks=(1, *s.X.shape[1:]))
-            for key in ("t", "family", "env_id", "params"):
-                g.create_dataset(key, data=getattr(s, key))
-    os.replace(tmp, path)
+    def write(tmp: Path) -> None:
+        with h5py.File(tmp, "w") as f:
+            f.attrs.update(format=FORMAT, suite=ds.suite, families=json.dumps(ds.families))
+            for name, s in ds.splits.items():
+                g = f.create_group(name)
+                g.create_dataset("X", data=s.X.astype(np.float32), compression="gzip",
+                                 chunks=(1, *s.X.shape[1:]))
+                for key in ("t", "family", "env_id", "params"):
+                    g.create_dataset(key, data=getattr(s, key))
+
+    write_atomic(path, write)
 
 
 def load(path: str | os.PathLike) -> Dataset:

@@ -14,6 +14,9 @@ def test_data_train_adapt_eval(tmp_path, capsys):
                    "[train]\nouter_steps = 2\nctx_steps = 1\nmodel_steps = 1\n")
     assert main(["mixer", "train", "--config", str(cfg), "--out", str(ckpt), "--quiet"]) == 0
     assert (ckpt / "model.safetensors").is_file() and (ckpt / "state.json").is_file()
+    trace = json.loads((ckpt / "gate" / "trace.json").read_text())  # one diagnostic per gate update
+    assert trace and len(list((ckpt / "gate").glob("update_*.png"))) == len(trace)
+    assert {"routes", "losses", "purity", "margins"} <= set(trace[0])
     assert main(["mixer", "adapt", "--ckpt", str(ckpt), "--data", str(data), "--steps", "2", "--quiet"]) == 0
     capsys.readouterr()
     assert main(["mixer", "eval", "--ckpt", str(ckpt), "--data", str(data), "--out", str(out), "--quiet",

@@ -6,7 +6,7 @@ import pytest
 
 from hyperpino.errors import SpecError
 from hyperpino.mixer import dataset
-from hyperpino.mixer.generation import SuiteConfig, generate, integrate
+from hyperpino.mixer.suites import SuiteConfig, generate, integrate
 from hyperpino.mixer.systems import LOTKA_VOLTERRA, ODEBENCH
 
 

@@ -97,3 +97,21 @@ def test_rk4_and_dopri5_agree():
     with torch.no_grad():
         ya, yb = a.simulate(a.contexts, y0, tau, span), b.simulate(b.contexts, y0, tau, span)
     torch.testing.assert_close(ya, yb, rtol=1e-4, atol=1e-5)
+
+
+def test_split_context_gives_each_expert_its_own_chunk_plus_shift():
+    model = _model(m=3, e=5, ctx_dim=2, split_context=True)
+    assert model.contexts.shape == (5, 6) and model.gate_w.shape == (7, 3)
+    with torch.no_grad():
+        model.ctx_shift.copy_(torch.tensor([0.5, -1.0, 2.0]))
+    xi = model.expert_inputs(model.contexts)
+    assert xi.shape == (5, 3, 2)
+    torch.testing.assert_close(xi[3, 1], model.contexts[3, 2:4] - 1.0)
+    y0, tau, span = _data()
+    routes = torch.tensor([0, 1, 2, 1, 0])
+    model.simulate(model.contexts, y0, tau, span, routes=routes).pow(2).sum().backward()
+    grad = model.contexts.grad.reshape(5, 3, 2).abs().sum(-1)
+    for e in range(5):  # only the routed expert's chunk of each context is trained
+        assert float(grad[e, routes[e]]) > 0
+        assert all(float(grad[e, j]) == 0 for j in range(3) if j != routes[e])
+    assert model.ctx_shift.grad is not None

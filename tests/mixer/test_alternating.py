@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from hyperpino.mixer.adaptation import adapt, predict
-from hyperpino.mixer.generation import SuiteConfig, generate
+from hyperpino.mixer.alternating import MixerTrainConfig, Trainer, build_model, load_trained
 from hyperpino.mixer.mixture import MixERConfig
-from hyperpino.mixer.train import TrainConfig, Trainer, build_model, load_trained
+from hyperpino.mixer.suites import SuiteConfig, generate
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def data():
 
 def _cfg(**kw):
     base = dict(outer_steps=4, ctx_steps=2, model_steps=2, gate_every=3, checkpoint_every=2, lr_model=3e-3)
-    return TrainConfig(**(base | kw))
+    return MixerTrainConfig(**(base | kw))
 
 
 def test_training_lowers_the_loss_and_runs_gate_updates(data):
@@ -73,3 +73,22 @@ def test_adaptation_fits_contexts_only_and_keeps_the_best_candidate(data, gate):
     assert np.all(a.loss.numpy() <= a0.loss.numpy() + 1e-6)
     pred = predict(model, data["adapt_test"], a.contexts, a.routes)
     assert pred.shape == data["adapt_test"].X.shape
+
+
+def test_warmup_shares_one_expert_then_clones_it(data):
+    tr = data["train"]
+    cfg = MixERConfig(n_experts=3, width=8, ctx_init_std=0.0, split_context=True, ctx_dim=2)
+    model = build_model(cfg, tr)
+    seen = []
+    t = Trainer(model, tr, _cfg(outer_steps=4, warmup=0.5), on_gate=seen.append)
+    t.run(progress=False, until=2)
+    assert t.gate_updates == 0 and not t.cloned  # warm-up: no gate update, one expert
+    for p in model.experts.values():
+        assert not torch.equal(p[0], p[1])
+    t._gate()
+    assert t.cloned and t.gate_updates == 1
+    for p in model.experts.values():
+        torch.testing.assert_close(p[1], p[0])
+    torch.testing.assert_close(model.contexts[:, 2:4], model.contexts[:, :2])
+    assert {"routes", "losses", "cluster_sizes", "margins"} <= set(seen[0])
+    assert seen[0]["losses"].shape == (3, tr.n_envs)

@@ -7,6 +7,14 @@ snapshots the contexts Ξ and the model θ, then takes ``ctx_steps`` Adam steps 
 The MixER gate (``gate="lsq"``) is refitted every ``gate_every`` inner steps by
 :func:`~hyperpino.mixer.gate.gate_update`; the naive mixture (``gate="softmax"``) trains its gate
 with the model and adds a Switch-style load-balancing loss ``M · Σ_j f_j P_j`` (Fedus et al. 2022).
+``self_reweight`` weighs the environment losses by ``softmax(L_e)`` (the reference's LV/SM/GO runs).
+
+``warmup``: for this fraction of the outer steps every environment is routed to expert 0 (one
+meta-learner for all); then every expert is cloned from it and the gate updates start. The
+reference gets the same effect by accident: its contexts start at zero, so K-means has empty
+clusters and the update is skipped until the contexts have spread under the initial routing. Doing
+it on purpose means the first K-means sees contexts that were all learnt by one network, in one
+coordinate system, so clusters follow the dynamics instead of the random initial routing.
 Full batch over environments (the suites are small). Interrupted runs resume from the last
 checkpoint (RNG streams restart at the checkpointed step).
 """
@@ -14,6 +22,7 @@ checkpoint (RNG streams restart at the checkpointed step).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,7 +38,7 @@ from hyperpino.mixer.mixture import MixER, MixERConfig
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class MixerTrainConfig:
     """Optimisation settings (defaults: small and CPU-friendly; the reference uses 1500 × (12, 12))."""
 
     outer_steps: int = 100
@@ -45,8 +54,13 @@ class TrainConfig:
     gate_trajs: int = 1
     """Trajectories per environment in the gate update's expert × environment loss matrix."""
     gate_lambda: float = 1e-3
+    gate_stay: float = 0.05
+    """Hysteresis of the cluster -> expert assignment (relative cost advantage needed to switch)."""
     balance_weight: float = 1e-2
     ctx_l1: float = 0.0
+    self_reweight: bool = False
+    warmup: float = 0.0
+    """Fraction of outer steps with one shared expert before the gate updates start (see above)."""
     checkpoint_every: int = 10
     seed: int = 0
 
@@ -56,13 +70,15 @@ class TrainConfig:
                 raise SpecError(f"train.{name}", f"must be >= 1, got {getattr(self, name)}")
         if self.ctx_steps < 0 or self.model_steps < 1:
             raise SpecError("train", "need ctx_steps >= 0 and model_steps >= 1")
+        if not 0 <= self.warmup < 1:
+            raise SpecError("train.warmup", f"must be in [0, 1), got {self.warmup}")
 
 
 class Trainer:
     """Trains ``model`` on ``data`` (a training :class:`Split`); ``ckpt_dir``: checkpoints and resume."""
 
-    def __init__(self, model: MixER, data: Split, cfg: TrainConfig, device: str = "cpu",
-                 ckpt_dir: str | Path | None = None):
+    def __init__(self, model: MixER, data: Split, cfg: MixerTrainConfig, device: str = "cpu",
+                 ckpt_dir: str | Path | None = None, on_gate: Callable[[dict], None] | None = None):
         if model.contexts.shape[0] != data.n_envs:
             raise SpecError("train", f"model has {model.contexts.shape[0]} contexts, data {data.n_envs} envs")
         self.model, self.cfg, self.device = model.to(device), cfg, device
@@ -79,14 +95,28 @@ class Trainer:
         self.gate_seconds = 0.0
         self.train_seconds = 0.0
         self.gate_updates = 0
+        self.cloned = False
+        self._kmeans_state: tuple = (None, None)  # previous centroids and their experts (warm start)
+        self.on_gate = on_gate
+        """Called after every gate update with its statistics (diagnostic plots, traces)."""
+
+    @property
+    def warming(self) -> bool:
+        """True while every environment is routed to expert 0 (``cfg.warmup``, MixER only)."""
+        return (self.model.cfg.gate == "lsq" and self.model.n_experts > 1
+                and self.step < self.cfg.warmup * self.cfg.outer_steps)
 
     # ------------------------------------------------------------------------------------ loss
     def loss(self) -> tuple[Tensor, Tensor]:
         """Training objective and the per-environment MSE ``(E,)``."""
         m = self.model
-        pred = m.simulate(m.contexts, self.y0, self.tau, self.span)
+        routes = self.ys.new_zeros(self.ys.shape[0], dtype=torch.long) if self.warming else None
+        pred = m.simulate(m.contexts, self.y0, self.tau, self.span, routes=routes)
         per_env = mse_per_env(pred, self.ys)
-        loss = per_env.mean()
+        if self.cfg.self_reweight:  # no stop-gradient through the weights, as in the reference
+            loss = (torch.softmax(per_env, 0) * per_env).sum()
+        else:
+            loss = per_env.mean()
         if self.cfg.ctx_l1:
             loss = loss + self.cfg.ctx_l1 * m.contexts.abs().mean()
         if m.cfg.gate == "softmax" and self.cfg.balance_weight:
@@ -95,15 +125,39 @@ class Trainer:
             loss = loss + self.cfg.balance_weight * m.n_experts * (frac * probs.mean(0)).sum()
         return loss, per_env.detach()
 
+    @torch.no_grad()
+    def _clone_expert0(self) -> None:
+        """End of the warm-up: every expert (and its Adam moments, context chunk and shift) becomes a
+        copy of expert 0."""
+        m = self.model
+        for p in m.experts.values():
+            p.copy_(p[:1].expand_as(p))
+            for v in self.opt_model.state.get(p, {}).values():
+                if torch.is_tensor(v) and v.dim() and v.shape[0] == p.shape[0]:
+                    v.copy_(v[:1].expand_as(v))
+        if m.cfg.split_context:
+            c = m.cfg.ctx_dim
+            m.contexts.copy_(m.contexts[:, :c].repeat(1, m.n_experts))
+            m.ctx_shift.fill_(float(m.ctx_shift[0]))
+            for v in self.opt_ctx.state.get(m.contexts, {}).values():
+                if torch.is_tensor(v) and v.shape == m.contexts.shape:
+                    v.copy_(v[:, :c].repeat(1, m.n_experts))
+        self.cloned = True
+
     def _gate(self) -> None:
-        if self.model.cfg.gate != "lsq":
+        if self.model.cfg.gate != "lsq" or self.warming:
             return
+        if self.cfg.warmup and not self.cloned and self.model.n_experts > 1:
+            self._clone_expert0()
         n = self.cfg.gate_trajs
         gen = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.inner)
         stats = gate_update(self.model, self.model.contexts, self.y0[:, :n], self.ys[:, :n], self.tau,
-                            self.span, self.cfg.gate_lambda, gen)
+                            self.span, self.cfg.gate_lambda, gen, *self._kmeans_state, self.cfg.gate_stay)
+        self._kmeans_state = (stats["centres"], stats["expert_of_cluster"])
         self.gate_seconds += stats["seconds"]
         self.gate_updates += 1
+        if self.on_gate is not None:
+            self.on_gate({"update": self.gate_updates, "step": self.step, "inner": self.inner, **stats})
 
     def _inner(self, opt: torch.optim.Optimizer, params: list[Tensor], beta: float) -> float:
         old = [p.detach().clone() for p in params]
@@ -171,6 +225,8 @@ class Trainer:
             "train_seconds": self.train_seconds,
             "gate_seconds": self.gate_seconds,
             "gate_updates": self.gate_updates,
+            "cloned": self.cloned,
+            "kmeans": [None if v is None else v.cpu().tolist() for v in self._kmeans_state],
         }
 
     def save(self) -> None:
@@ -189,6 +245,11 @@ class Trainer:
         self.step, self.inner, self.history = st["step"], st["inner"], st["history"]
         self.train_seconds, self.gate_seconds = st["train_seconds"], st["gate_seconds"]
         self.gate_updates = st["gate_updates"]
+        self.cloned = st.get("cloned", False)
+        cents, experts = st.get("kmeans", [None, None])
+        if cents is not None:
+            self._kmeans_state = (torch.tensor(cents, device=self.device),
+                                  torch.tensor(experts, dtype=torch.long, device=self.device))
         return True
 
 
