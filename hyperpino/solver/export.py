@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import safe_open
 
 from hyperpino.errors import CheckpointError
+from hyperpino.files import read_safetensors
 from hyperpino.model.checkpoint import package_version, read_tensors, save_atomic
 from hyperpino.pinn.network import PINNConfig
 from hyperpino.solver.ensemble import PINNEnsemble
@@ -50,11 +50,7 @@ def save_pinn(ens: PINNEnsemble, path: str | Path, *, name: str = "", spec_json:
 
 def read_pinn_metadata(path: str | Path) -> dict[str, Any]:
     """The decoded metadata of a saved ensemble (``box``, ``pinn_config``, ``members``, ``name`` …)."""
-    try:
-        with safe_open(str(path), framework="pt", device="cpu") as f:
-            raw = dict(f.metadata() or {})
-    except Exception as err:  # safetensors raises its own error type besides OSError
-        raise CheckpointError(f"{path}: not a readable safetensors file ({err})") from None
+    _, raw = read_safetensors(path, "saved PINN ensemble", tensors=False)
     if raw.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a saved PINN ensemble (format {raw.get('format')!r}, "
                               f"want {FORMAT!r})")

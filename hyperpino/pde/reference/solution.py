@@ -8,7 +8,6 @@ interrupted write never leaves a corrupt file.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -52,10 +51,9 @@ class ReferenceSolution:
 
     def save(self, path: str | Path) -> Path:
         """Write an HDF5 file (datasets u, mask, x, y; everything else as attributes)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
+        from hyperpino.files import write_atomic
+
+        def write(tmp: Path) -> None:
             with h5py.File(tmp, "w") as f:
                 for key in ("u", "mask", "x", "y"):
                     f.create_dataset(key, data=getattr(self, key), compression="gzip")
@@ -64,10 +62,8 @@ class ReferenceSolution:
                     if field.name not in ("u", "mask", "x", "y", "spec_json"):
                         f.attrs[field.name] = getattr(self, field.name)
                 f.attrs["package_version"] = _package_version()
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return path
+
+        return write_atomic(path, write)
 
     @classmethod
     def load(cls, path: str | Path) -> ReferenceSolution:
