@@ -2,8 +2,8 @@
 
 The layers, top to bottom (docs/architecture.md draws them)::
 
-    cli → bench → demo → solver → training → mms → model → pinn → pde → hypernet → bottom → errors
-    mixer, continual → hypernet → …
+    __main__ → cli → hyperpino/__init__ → bench → demo → solver → training → mms → model → pinn
+             → {pde, mixer, continual} → hypernet → bottom → errors
 
 The bottom modules are files (atomic writes), examples, devices, durations and _lazy.
 
