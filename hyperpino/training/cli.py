@@ -60,7 +60,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_pack(args: argparse.Namespace) -> int:
     from hyperpino.model.checkpoint import pack
+    from hyperpino.model.hypino import HyPINO
 
+    HyPINO.load(args.src)  # every check of loading: a file that does not load is not packed
     sizes = pack(args.src, args.dst, half=not args.keep_dtype)
     print(f"{args.dst}: {sizes['dst_bytes'] / 1e6:.1f} MB (from {sizes['src_bytes'] / 1e6:.1f} MB)")
     return 0

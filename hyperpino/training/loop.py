@@ -34,6 +34,7 @@ import torch.distributed as dist
 from hyperpino.devices import pick_device
 from hyperpino.errors import CheckpointError, HyperpinoError
 from hyperpino.files import write_text_atomic
+from hyperpino.model.checkpoint import preset_differences
 from hyperpino.model.hypino import HyPINO
 from hyperpino.model.presets import HyPINOConfig
 from hyperpino.training.batch import TrainBatch
@@ -76,7 +77,11 @@ class Trainer:
         self.progress, self.log = progress and self.rank == 0, log
         torch.manual_seed(cfg.seed)
         arch = {**HyPINOConfig.preset(cfg.preset).to_dict(), **self.model_overrides}
-        self.model = HyPINO(HyPINOConfig.from_dict(arch), preset=cfg.preset).to(self.device)
+        config = HyPINOConfig.from_dict(arch)
+        # The preset label is a claim about the architecture that loading checks: [model] overrides
+        # that change a shape make a custom architecture (no label).
+        label = None if preset_differences(cfg.preset, config) else cfg.preset
+        self.model = HyPINO(config, preset=label).to(self.device)
         grid = self.model.config.grid
         mms = {"physics_fraction": cfg.physics_fraction, **self.mms_overrides, "grid": grid,
                "n_interior": cfg.n_interior, "n_boundary": cfg.n_boundary}
