@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 
+from hyperpino.argtypes import count, positive_float, positive_int, seed
+
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from hyperpino.durations import parse_duration
@@ -77,23 +79,24 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train the HyPINO hypernetwork on generated problems (resumable)")
     p.add_argument("--preset", default=None, help="architecture: small (CPU) or paper (default: small)")
     p.add_argument("--config", default=None, help="TOML with [train], [model], [mms] tables")
-    p.add_argument("--steps", type=int, default=None, help="total optimizer steps of the run")
-    p.add_argument("--max-steps", type=int, default=None,
+    p.add_argument("--steps", type=positive_int, default=None, help="total optimizer steps of the run")
+    p.add_argument("--max-steps", type=count, default=None,
                    help="stop after this many more steps (resume later)")
-    p.add_argument("--batch-size", type=int, default=None, help="problems per micro-batch and process")
-    p.add_argument("--accumulate", type=int, default=None,
+    p.add_argument("--batch-size", type=positive_int, default=None,
+                   help="problems per micro-batch and process")
+    p.add_argument("--accumulate", type=positive_int, default=None,
                    help="micro-batches per optimizer step (effective batch = batch size x this)")
     p.add_argument("--time-budget", default=None, metavar="DURATION",
                    help="train for this long (e.g. 60s, 8m, 1.5h; start-up and final save included): "
                         "the schedule follows elapsed time and the run ends with a packed model")
     p.add_argument("--init", default=None, metavar="MODEL",
                    help="start from these weights ('bundled' or a checkpoint), fresh optimizer")
-    p.add_argument("--lr", type=float, default=None, help="peak learning rate")
-    p.add_argument("--workers", type=int, default=None, help="data-generating processes per process")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--lr", type=positive_float, default=None, help="peak learning rate")
+    p.add_argument("--workers", type=count, default=None, help="data-generating processes per process")
+    p.add_argument("--seed", type=seed, default=None)
     p.add_argument("--data", nargs="+", default=None, help="HDF5 files (default: generate on the fly)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads of each process")
+    p.add_argument("--threads", type=count, default=None, help="torch CPU threads of each process")
     p.add_argument("--out", default="runs/hypino", help="output folder; an existing run there is resumed")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_train)
