@@ -18,10 +18,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     tables = read_train_toml(args.config)
     where = f"{os.path.basename(args.config)}.train" if args.config else "train"
     budget = parse_duration(args.time_budget) if args.time_budget is not None else None
+    every = (parse_duration(args.checkpoint_interval, "--checkpoint-interval")
+             if args.checkpoint_interval is not None else None)
     cfg = train_config(tables["train"], where, preset=args.preset, steps=args.steps,
                        batch_size=args.batch_size, lr=args.lr, workers=args.workers, seed=args.seed,
                        data=tuple(args.data) if args.data else None, time_budget=budget,
-                       accumulate=args.accumulate, init=args.init)
+                       accumulate=args.accumulate, init=args.init, checkpoint_seconds=every)
     if cfg.init and cfg.init != "bundled" and not os.path.isfile(cfg.init):
         from hyperpino.errors import CheckpointError
 
@@ -89,6 +91,9 @@ def register(sub) -> None:
     p.add_argument("--time-budget", default=None, metavar="DURATION",
                    help="train for this long (e.g. 60s, 8m, 1.5h; start-up and final save included): "
                         "the schedule follows elapsed time and the run ends with a packed model")
+    p.add_argument("--checkpoint-interval", default=None, metavar="DURATION",
+                   help="also write the resumable state when this much wall time passed since the last "
+                        "(default 60s): a kill loses at most this much")
     p.add_argument("--init", default=None, metavar="MODEL",
                    help="start from these weights ('bundled' or a checkpoint), fresh optimizer")
     p.add_argument("--lr", type=positive_float, default=None, help="peak learning rate")
