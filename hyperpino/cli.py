@@ -12,7 +12,19 @@ import json
 import sys
 from pathlib import Path
 
+from hyperpino.argtypes import count
 from hyperpino.errors import HyperpinoError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's error convention: one line on stderr, exit code 2 (argparse
+    would print the usage block first)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        message = " ".join(message.split())
+        print(f"error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
 
 _BENCH_OPTIONS = ("device", "presets", "batch_size", "workers", "model", "only", "budget", "threads")
 
@@ -80,7 +92,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hyperpino",
         description="Hypernetworks for scientific ML: solve PDEs from spec files, MixER, "
         "continual learning.",
@@ -101,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the bundled demonstration (what `make demo` runs)")
     p.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
-    p.add_argument("--finetune", type=int, default=400, metavar="STEPS",
+    p.add_argument("--finetune", type=count, default=400, metavar="STEPS",
                    help="fine-tuning steps after refinement (default 400; 0 = zero-shot + refinement only)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_demo)

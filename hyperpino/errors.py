@@ -51,3 +51,8 @@ class OutOfFamilyError(HyperpinoError):
 
 class CheckpointError(HyperpinoError):
     """A weights file whose keys, shapes or metadata do not match what is asked of it."""
+
+
+class DataError(HyperpinoError):
+    """A data file (HDF5 samples or trajectories) that is unreadable or has the wrong layout,
+    dtype, shape or number of samples; ``str(err)`` names the file and the dataset."""

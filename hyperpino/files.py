@@ -51,6 +51,26 @@ def read_safetensors(path: str | Path, what: str = "safetensors file",
     Raises :class:`CheckpointError` naming ``path`` and ``what`` was expected when the file is
     missing, truncated or not safetensors at all.
     """
+    return _read(path, what, lambda f: {k: f.get_tensor(k) for k in f.keys()} if tensors else {})
+
+
+def read_safetensors_layout(path: str | Path, what: str = "safetensors file"
+                            ) -> tuple[dict[str, tuple[str, tuple[int, ...]]], dict[str, str]]:
+    """``(layout, metadata)`` from the header alone: ``layout`` maps each tensor's name to its
+    stored dtype (safetensors' spelling: ``F32``, ``F16``, ``BF16`` …) and shape. Nothing is
+    allocated, so a file can be checked before a model of its claimed size is built. Errors as
+    :func:`read_safetensors`."""
+    def layout(f) -> dict[str, tuple[str, tuple[int, ...]]]:
+        out = {}
+        for k in f.keys():
+            sl = f.get_slice(k)
+            out[k] = (str(sl.get_dtype()), tuple(int(n) for n in sl.get_shape()))
+        return out
+
+    return _read(path, what, layout)
+
+
+def _read(path: str | Path, what: str, body: Callable[[Any], Any]) -> tuple[Any, dict[str, str]]:
     from safetensors import safe_open
 
     path = Path(path)
@@ -59,8 +79,9 @@ def read_safetensors(path: str | Path, what: str = "safetensors file",
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
             metadata = dict(f.metadata() or {})
-            out = {k: f.get_tensor(k) for k in f.keys()} if tensors else {}
+            out = body(f)
     # safetensors raises SafetensorError, OSError or ValueError depending on how a file is damaged
     except Exception as err:  # noqa: BLE001
-        raise CheckpointError(f"{path}: not a readable {what} ({type(err).__name__}: {err})") from None
+        msg = " ".join(str(err).split())[:200]  # one line, whatever the library's message holds
+        raise CheckpointError(f"{path}: not a readable {what} ({type(err).__name__}: {msg})") from None
     return out, metadata

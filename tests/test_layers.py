@@ -5,7 +5,7 @@ The layers, top to bottom (docs/architecture.md draws them)::
     __main__ → cli → hyperpino/__init__ → bench → demo → solver → training → mms → model → pinn
              → {pde, mixer, continual} → hypernet → bottom → errors
 
-The bottom modules are files (atomic writes), examples, devices, durations and _lazy.
+The bottom modules are files (atomic writes), examples, devices, durations, argtypes and _lazy.
 
 A module may import its own package and any package on a lower layer; packages on one layer do
 not import each other. Every import counts, also one inside a function: a lazy import is still a
@@ -35,7 +35,7 @@ LAYERS: list[set[str]] = [
     {"pinn"},
     {"pde", "mixer", "continual"},
     {"hypernet"},
-    {"files", "examples", "devices", "durations", "_lazy"},
+    {"files", "examples", "devices", "durations", "argtypes", "_lazy"},
     {"errors"},
 ]
 RANK = {unit: i for i, layer in enumerate(LAYERS) for unit in layer}

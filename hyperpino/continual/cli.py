@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperpino.argtypes import count, positive_float, positive_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     # Names are validated when the run starts (one-line errors listing the known ones); importing
@@ -30,16 +32,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="hnet, chunked, lstm, interval, ewc, si, finetune, separate, joint")
     p.add_argument("--scenario", default="cl1",
                    help="cl1 (task-incremental), cl2 (domain), cl3 (class-incremental)")
-    p.add_argument("--seeds", type=int, default=1, help="number of seeds (0..K-1)")
-    p.add_argument("--tasks", type=int, help="number of tasks (default: the benchmark's)")
+    p.add_argument("--seeds", type=positive_int, default=1, help="number of seeds (0..K-1)")
+    p.add_argument("--tasks", type=positive_int, help="number of tasks (default: the benchmark's)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion IDX files or CIFAR python batches")
     p.add_argument("--target", default="mlp", choices=["mlp", "cnn"], help="the network learnt per task")
     p.add_argument("--hidden", default="100,100", help="MLP hidden widths (default 100,100)")
-    p.add_argument("--steps", type=int, default=300, help="Adam steps per task")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--steps", type=positive_int, default=300, help="Adam steps per task")
+    p.add_argument("--batch-size", type=positive_int, default=64)
+    p.add_argument("--lr", type=positive_float, default=1e-3)
     p.add_argument("--schedule", default="constant", help="constant or cosine (per task)")
-    p.add_argument("--shift", type=int, default=0, help="random ±K-pixel shifts of training digits")
+    p.add_argument("--shift", type=count, default=0, help="random ±K-pixel shifts of training digits")
     p.add_argument("--beta", type=float, help="output-regulariser strength (hypernetwork methods)")
     p.add_argument("--mip", action="store_true", help="magnitude-invariant parametrisation (θ0 + encoding)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",

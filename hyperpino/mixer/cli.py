@@ -7,6 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
+from hyperpino.argtypes import count, int_in, positive_float, positive_int, seed
 from hyperpino.errors import SpecError
 
 
@@ -174,10 +175,10 @@ def register(sub) -> None:
     d = ms.add_parser("data", help="generate a suite of ODE families as HDF5")
     d.add_argument("--suite", required=True, choices=SUITES)
     d.add_argument("--out", required=True)
-    d.add_argument("--envs-per-family", type=int, default=5, help="ODEBench only (default 5)")
-    d.add_argument("--n-t", type=int, default=20, help="time points per trajectory (default 20)")
-    d.add_argument("--horizon", type=float, default=1.0, help="fraction of each family's T kept")
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--envs-per-family", type=positive_int, default=5, help="ODEBench only (default 5)")
+    d.add_argument("--n-t", type=int_in(2), default=20, help="time points per trajectory (default 20)")
+    d.add_argument("--horizon", type=positive_float, default=1.0, help="fraction of each family's T kept")
+    d.add_argument("--seed", type=seed, default=0)
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=_data)
 
@@ -185,7 +186,7 @@ def register(sub) -> None:
     t.add_argument("--config", default=None, help="TOML/JSON run config (model, train, data)")
     t.add_argument("--data", default=None, help="dataset file (overrides the config's)")
     t.add_argument("--out", required=True, help="checkpoint folder")
-    t.add_argument("--steps", type=int, default=None, help="outer steps (overrides the config)")
+    t.add_argument("--steps", type=positive_int, default=None, help="outer steps (overrides the config)")
     t.add_argument("--no-diagnostics", action="store_true",
                    help="skip the per-gate-update plots and trace (OUT/gate/update_*.png, trace.json)")
     t.add_argument("--quiet", action="store_true")
@@ -194,9 +195,9 @@ def register(sub) -> None:
     a = ms.add_parser("adapt", help="fit contexts of the adaptation environments (model frozen)")
     a.add_argument("--ckpt", required=True)
     a.add_argument("--data", required=True)
-    a.add_argument("--steps", type=int, default=300)
-    a.add_argument("--lr", type=float, default=1e-2)
-    a.add_argument("--top-k", type=int, default=2)
+    a.add_argument("--steps", type=count, default=300)
+    a.add_argument("--lr", type=positive_float, default=1e-2)
+    a.add_argument("--top-k", type=positive_int, default=2)
     a.add_argument("--device", default="cpu")
     a.add_argument("--quiet", action="store_true")
     a.set_defaults(func=_adapt)
@@ -205,8 +206,8 @@ def register(sub) -> None:
     e.add_argument("--ckpt", required=True, nargs="+", help="one checkpoint per seed")
     e.add_argument("--data", required=True)
     e.add_argument("--out", required=True)
-    e.add_argument("--adapt-steps", type=int, default=300, help="when no adapted.safetensors exists")
-    e.add_argument("--top-k", type=int, default=2)
+    e.add_argument("--adapt-steps", type=count, default=300, help="when no adapted.safetensors exists")
+    e.add_argument("--top-k", type=positive_int, default=2)
     e.add_argument("--device", default="cpu")
     e.add_argument("--json", action="store_true")
     e.add_argument("--quiet", action="store_true")

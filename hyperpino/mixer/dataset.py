@@ -118,7 +118,10 @@ def save(ds: Dataset, path: str | os.PathLike) -> None:
 
 
 def load(path: str | os.PathLike) -> Dataset:
-    """Read and validate a dataset file; every problem is a one-line :class:`SpecError`."""
+    """Read and validate a dataset file; every problem is a one-line :class:`SpecError` naming the
+    file and the dataset: not HDF5 (empty, bad magic, truncated), a missing group or dataset, a
+    dataset of the wrong dtype or shape, unreadable (damaged) data, zero environments or
+    trajectories, non-finite values, or times that are not one shared grid."""
     import h5py
 
     path = Path(path)
@@ -127,29 +130,72 @@ def load(path: str | os.PathLike) -> Dataset:
     try:
         f = h5py.File(path, "r")
     except OSError as err:
-        raise SpecError(str(path), f"not an HDF5 file ({err})") from None
+        why = "empty file" if path.stat().st_size == 0 else " ".join(str(err).split())[:120]
+        raise SpecError(str(path), f"not an HDF5 file ({why})") from None
     with f:
-        if "train" not in f:
+        if not isinstance(f.get("train"), h5py.Group):
             raise SpecError(str(path), "has no 'train' group (see docs/mixer.md for the layout)")
-        families = json.loads(f.attrs.get("families", "[]"))
+        families = _families(path, f.attrs.get("families", "[]"))
         splits = {}
         for name in SPLITS:
             if name not in f:
                 continue
             g = f[name]
-            for key in ("X", "t"):
-                if key not in g:
-                    raise SpecError(f"{path.name}:/{name}", f"missing dataset {key!r}")
-            X = np.asarray(g["X"][()], dtype=np.float64)
+            where = f"{path.name}:/{name}"
+            if not isinstance(g, h5py.Group):
+                raise SpecError(where, "expected a group of datasets (X, t, ...)")
+            X = _array(g, "X", where, "f", required=True)
             e = X.shape[0] if X.ndim else 0
-            fam = np.asarray(g["family"][()], np.int64) if "family" in g else np.full(e, -1)
-            env = np.asarray(g["env_id"][()], np.int64) if "env_id" in g else np.arange(e)
-            params = np.asarray(g["params"][()], np.float64) if "params" in g else np.zeros((0, 0))
-            s = Split(X, np.asarray(g["t"][()], np.float64), fam, env, params)
-            s.validate(f"{path.name}:/{name}")
+            fam = _array(g, "family", where, "iu")
+            env = _array(g, "env_id", where, "iu")
+            params = _array(g, "params", where, "f")
+            s = Split(X.astype(np.float64), _array(g, "t", where, "f", required=True).astype(np.float64),
+                      np.full(e, -1) if fam is None else fam.astype(np.int64),
+                      np.arange(e) if env is None else env.astype(np.int64),
+                      np.zeros((0, 0)) if params is None else params.astype(np.float64))
+            s.validate(where)
+            known = len(families) if families else None
+            if known is not None and np.any((s.family < -1) | (s.family >= known)):
+                raise SpecError(f"{where}/family", f"indices must be -1 or in [0, {known - 1}] "
+                                f"(the root's families), got {s.family.min()}..{s.family.max()}")
             splits[name] = s
         suite = str(f.attrs.get("suite", "user"))
     dims = {n: s.X.shape[-1] for n, s in splits.items()}
     if len(set(dims.values())) != 1:
         raise SpecError(str(path), f"state dimensions differ between splits: {dims}")
     return Dataset(splits, families, suite)
+
+
+_KINDS = {"f": "floating-point", "iu": "integer"}
+
+
+def _array(group, key: str, where: str, kinds: str, *, required: bool = False) -> np.ndarray | None:
+    """``group[key]`` read whole after checking it is a dataset of a dtype kind in ``kinds``."""
+    import h5py
+
+    obj = group.get(key)
+    if obj is None:
+        if required:
+            raise SpecError(where, f"missing dataset {key!r}")
+        return None
+    if not isinstance(obj, h5py.Dataset):
+        raise SpecError(f"{where}/{key}", "is not a dataset")
+    ok = obj.dtype.kind in kinds or (kinds == "f" and obj.dtype.kind in "iu")  # integer data is exact
+    if not ok:
+        raise SpecError(f"{where}/{key}", f"has dtype {obj.dtype}, expected {_KINDS[kinds]}")
+    try:
+        return np.asarray(obj[()])
+    except (OSError, ValueError, RuntimeError) as err:
+        msg = " ".join(str(err).split())[:120]
+        raise SpecError(f"{where}/{key}", f"cannot be read (damaged or truncated file: {msg})") from None
+
+
+def _families(path: Path, raw) -> list[str]:
+    """The root's ``families`` attribute: a JSON list of names."""
+    try:
+        value = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
+    except (ValueError, RecursionError):
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SpecError(f"{path.name}:/families", "attribute must be a JSON list of names")
+    return value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hyperpino.argtypes import count, positive_int, seed
 from hyperpino.errors import HyperpinoError
 
 
@@ -80,27 +81,28 @@ def register(sub) -> None:
     ms = p.add_subparsers(dest="mms_command", metavar="SUBCOMMAND")
     ms.required = True
     g = ms.add_parser("generate", help="write N samples to an HDF5 file (resumable, sharded)")
-    g.add_argument("--n", type=int, required=True)
-    g.add_argument("--grid", type=int, default=None, help="image size G (default from the config: 64)")
+    g.add_argument("--n", type=positive_int, required=True)
+    g.add_argument("--grid", type=positive_int, default=None,
+                   help="image size G (default from the config: 64)")
     g.add_argument("--out", required=True)
-    g.add_argument("--workers", type=int, default=1)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--workers", type=positive_int, default=1)
+    g.add_argument("--seed", type=seed, default=0)
     g.add_argument("--config", default=None, help="TOML file of generator settings")
-    g.add_argument("--shard-size", type=int, default=64)
+    g.add_argument("--shard-size", type=positive_int, default=64)
     g.add_argument("--quiet", action="store_true")
     g.set_defaults(func=_generate)
     s = ms.add_parser("sample", help="write one random problem (with its exact solution) as a spec file")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--index", type=int, default=0)
+    s.add_argument("--seed", type=seed, default=0)
+    s.add_argument("--index", type=count, default=0)
     s.add_argument("--out", required=True)
     s.add_argument("--config", default=None)
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=_sample)
     t = ms.add_parser("stats", help="where example problems fall in the training distribution")
     t.add_argument("specs", nargs="*", help="spec files, in addition to the seven HyPINO benchmarks")
-    t.add_argument("--n", type=int, default=300, help="training samples to draw (default 300)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--grid", type=int, default=64)
+    t.add_argument("--n", type=positive_int, default=300, help="training samples to draw (default 300)")
+    t.add_argument("--seed", type=seed, default=0)
+    t.add_argument("--grid", type=positive_int, default=64)
     t.add_argument("--config", default=None, help="TOML file of generator settings")
     t.add_argument("--no-benchmarks", action="store_true", help="only the specs given")
     t.add_argument("--no-reference", action="store_true",

@@ -15,22 +15,23 @@ import h5py
 import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
+from hyperpino.errors import DataError
 from hyperpino.mms.batch import Batch
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.generator import MMSGenerator
-from hyperpino.mms.hdf5 import ARRAYS
+from hyperpino.mms.hdf5 import ARRAYS, check_files
 
 
 class H5Dataset(Dataset):
     """Samples of one or many files written by ``hyperpino mms generate``; item: dict of tensors
-    (fields of :class:`~hyperpino.mms.batch.Batch` without the leading axis, plus ``spec`` JSON)."""
+    (fields of :class:`~hyperpino.mms.batch.Batch` without the leading axis, plus ``spec`` JSON).
+    The files are checked up front (:func:`~hyperpino.mms.hdf5.check_files`) and each sample's
+    values when read (finite), so bad data is a :class:`DataError` naming file and sample."""
 
     def __init__(self, paths: str | Path | list):
         self.paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
-        self.sizes = []
-        for p in self.paths:
-            with h5py.File(p, "r") as f:
-                self.sizes.append(f["index"].shape[0])
+        self.layouts = check_files(self.paths)  # the one reader of the layout: fails here, not mid-run
+        self.sizes = [lay.n for lay in self.layouts]
         self.offsets = [0]
         for s in self.sizes:
             self.offsets.append(self.offsets[-1] + s)
@@ -47,8 +48,16 @@ class H5Dataset(Dataset):
         if f is None:  # opened lazily, per process (h5py handles do not survive fork)
             f = self._files[k] = h5py.File(self.paths[k], "r")
         j = i - self.offsets[k]
-        out = {name: torch.as_tensor(f[name][j]) for name in ARRAYS}
-        out["spec"] = f["spec"][j].decode() if isinstance(f["spec"][j], bytes) else f["spec"][j]
+        try:
+            out = {name: torch.as_tensor(f[name][j]) for name in ARRAYS}
+            spec = f["spec"][j]
+        except (OSError, ValueError, RuntimeError) as err:  # damage inside the file, past the checks
+            msg = " ".join(str(err).split())[:120]
+            raise DataError(f"{self.paths[k]}: sample {j} cannot be read (damaged file: {msg})") from None
+        for name, v in out.items():
+            if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+                raise DataError(f"{self.paths[k]}: sample {j} has NaN or infinite values in {name!r}")
+        out["spec"] = spec.decode() if isinstance(spec, bytes) else spec
         return out
 
 

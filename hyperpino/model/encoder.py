@@ -33,7 +33,8 @@ class Encoder(nn.Module):
         self.stem = Stem(config.embed_dim, config.grid, config.n_freqs)
         self.condition = ConditionEmbedding(config.coef_embed, config.stats_embed, config.n_freqs)
         # Stochastic depth rising linearly over all blocks (Liu et al. 2021; timm's classic rule).
-        rates = torch.linspace(0, config.drop_path, sum(config.depths)).tolist()
+        # (Computed on the CPU: a model may be built on the meta device to check a checkpoint's shapes.)
+        rates = torch.linspace(0, config.drop_path, sum(config.depths), device="cpu").tolist()
         starts = [sum(config.depths[:i]) for i in range(len(dims))]
         self.stages = nn.ModuleList(
             SwinTransformerStage(

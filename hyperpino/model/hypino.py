@@ -35,6 +35,19 @@ BUNDLED = Path(__file__).resolve().parent / "weights" / "hypino-small.safetensor
 """The bundled pretrained checkpoint (``small`` preset), shipped inside the package."""
 
 
+def _stored_config(path: str | Path, meta: dict[str, Any]) -> HyPINOConfig:
+    """The config a checkpoint's metadata describes: sizes bounded, fields valid, preset label
+    consistent (:class:`CheckpointError` naming the file otherwise). Builds nothing."""
+    ckpt.check_config_bounds(path, meta["config"])
+    try:
+        stored = HyPINOConfig.from_dict(meta["config"])
+    except (SpecError, TypeError, ValueError) as err:
+        msg = " ".join(str(err).split())[:200]
+        raise CheckpointError(f"{path}: stored config is not valid: {msg}") from None
+    ckpt.check_preset(path, meta["preset"], stored)
+    return stored
+
+
 class HyPINO(nn.Module):
     """``forward(images (B, 10, G, G), coeffs (B, 6)) -> θ: name -> (B, *shape)``.
 
@@ -121,27 +134,35 @@ class HyPINO(nn.Module):
                               provenance=provenance)
 
     def load_weights(self, path: str | Path) -> None:
-        """Load ``path``'s weights into this model; every key and shape must match exactly."""
-        ckpt.read_metadata(path)
+        """Load ``path``'s weights into this model; every key and shape must match exactly, the
+        dtypes be those the metadata declares and every value be finite."""
+        meta = ckpt.read_metadata(path)
+        _stored_config(path, meta)
         expected = {k: tuple(v.shape) for k, v in self.state_dict().items()}
-        self.load_state_dict(ckpt.read_tensors(path, expected), strict=True)
+        self.load_state_dict(ckpt.read_tensors(path, expected, meta=meta), strict=True)
 
     @classmethod
     def load(cls, path: str | Path, *, expect: str | HyPINOConfig | None = None) -> HyPINO:
         """The model stored at ``path`` (architecture from its metadata), or, with ``expect`` (a
         preset name or config), a model of that architecture that the file must fit exactly.
-        Raises :class:`CheckpointError` naming the missing, unexpected or mis-shaped keys."""
+        Raises :class:`CheckpointError` naming the missing, unexpected or mis-shaped keys, a size
+        in the metadata beyond :data:`~hyperpino.model.checkpoint.LIMITS`, a preset label that
+        does not match the stored config, a dtype other than the declared one or a non-finite
+        value. Everything but the last is checked from the header, before any allocation."""
         meta = ckpt.read_metadata(path)
+        stored = _stored_config(path, meta)
         if expect is None:
-            try:
-                model = cls(HyPINOConfig.from_dict(meta["config"]), preset=meta["preset"])
-            except (SpecError, TypeError) as err:
-                raise CheckpointError(f"{path}: stored config is not valid: {err}") from None
+            config, preset = stored, meta["preset"]
         elif isinstance(expect, str):
-            model = cls.from_preset(expect)
+            config, preset = HyPINOConfig.preset(expect), expect
         else:
-            model = cls(expect)
-        model.load_weights(path)
+            config, preset = expect, None
+        # The expected shapes from a model on the meta device (no memory), checked against the header.
+        with torch.device("meta"):
+            expected = {k: tuple(v.shape) for k, v in cls(config).state_dict().items()}
+        tensors = ckpt.read_tensors(path, expected, meta=meta)
+        model = cls(config, preset=preset)
+        model.load_state_dict(tensors, strict=True)
         return model
 
     @classmethod

@@ -11,19 +11,13 @@ import argparse
 import json
 from pathlib import Path
 
-from hyperpino.errors import HyperpinoError
-
-
-def _positive(name: str, value: float | None) -> None:
-    if value is not None and not value > 0:
-        raise HyperpinoError(f"--{name}: must be positive, got {value}")
+from hyperpino.argtypes import positive_float
 
 
 def _cmd_reference(args: argparse.Namespace) -> int:
     from hyperpino.pde.problem import build_problem
 
     problem = build_problem(args.spec)
-    _positive("h", args.h)
     from hyperpino.pde.reference import reference_solution
 
     sol = reference_solution(problem, args.h, cache=not args.no_cache)
@@ -43,7 +37,7 @@ def register(sub) -> None:
     """Add the ``reference`` subcommand to an argparse subparsers object."""
     p = sub.add_parser("reference", help="solve a spec with the classical reference solver (HDF5)")
     p.add_argument("spec", help="problem spec (.toml, .yaml, .json)")
-    p.add_argument("--h", type=float, help="mesh size (default: sqrt(area)/64; (x,t): x-range/256)")
+    p.add_argument("--h", type=positive_float, help="mesh size (default: sqrt(area)/64; (x,t): x-range/256)")
     p.add_argument("--out", help="output HDF5 file (default NAME_reference.h5)")
     p.add_argument("--no-cache", action="store_true", help="solve again even if a cached result exists")
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")

@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+from hyperpino.argtypes import count, positive_float, seed
 from hyperpino.durations import parse_duration
 from hyperpino.errors import HyperpinoError
 
@@ -37,12 +38,13 @@ def register(sub) -> None:
     p = sub.add_parser("baseline", help="train a PINN from scratch; error vs time against the reference")
     p.add_argument("spec", help="problem spec (.toml, .yaml, .json)")
     p.add_argument("--budget", default="600s", help="wall-time budget, e.g. 600s, 10m (default 600s)")
-    p.add_argument("--tol", type=float, default=1e-2, help="stop at this relative L2 error (default 1e-2)")
+    p.add_argument("--tol", type=positive_float, default=1e-2,
+                   help="stop at this relative L2 error (default 1e-2)")
     p.add_argument("--out", help="output folder (default baseline_out/NAME)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: fastest "
+    p.add_argument("--threads", type=count, default=1, help="torch CPU threads (default 1: fastest "
                    "for a small PINN on shared cores; 0 keeps torch's default)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true")

@@ -11,32 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+from hyperpino.argtypes import count, positive_float
+
 _LOADED = time.time()
 
 TOL_BUDGET = 300.0  # hyperpino.solver.options.TOL_BUDGET, not imported: --help stays light
 
 DEFAULT_EXAMPLE = "poisson_L.toml"
 """What ``hyperpino solve`` solves when no spec is given (from the bundled ``examples/``)."""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
 
 
 def _process_start() -> float:
@@ -105,18 +87,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "Writes NAME.h5, NAME.png and NAME_pinn.safetensors into --out.")
     p.add_argument("spec", nargs="?", help=f"problem spec (default: examples/{DEFAULT_EXAMPLE})")
     p.add_argument("--model", metavar="PATH", help="HyPINO checkpoint (default: the bundled model)")
-    p.add_argument("--refine", type=_positive_int, metavar="K",
+    p.add_argument("--refine", type=count, metavar="K",
                    help="refinement steps (default: the spec's run.refine, else 3)")
-    p.add_argument("--finetune", type=_positive_int, metavar="STEPS",
+    p.add_argument("--finetune", type=count, metavar="STEPS",
                    help="fine-tune for at most STEPS optimiser steps (90%% Adam, 10%% L-BFGS)")
     p.add_argument("--time-budget", metavar="TIME",
                    help="fine-tune (or train from scratch) for at most this wall time, e.g. 90s, 5m")
-    p.add_argument("--tol-residual", type=_positive_float, metavar="R",
+    p.add_argument("--tol-residual", type=positive_float, metavar="R",
                    help="fine-tune until the PDE residual RMS, relative to the source's RMS, is <= R "
                    f"(within --finetune / --time-budget, else {TOL_BUDGET:g} s)")
-    p.add_argument("--tol-boundary", type=_positive_float, metavar="B",
+    p.add_argument("--tol-boundary", type=positive_float, metavar="B",
                    help="fine-tune until the boundary residual RMS is <= B (with --tol-residual: both)")
-    p.add_argument("--tol", type=_positive_float, metavar="TOL",
+    p.add_argument("--tol", type=positive_float, metavar="TOL",
                    help="benchmarking: fine-tune until the relative L2 error against the reference "
                    "solution is <= TOL (a user with the reference needs no PINN; see --tol-residual)")
     p.add_argument("--from-scratch", action="store_true",
@@ -128,7 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="solve_out", help="output folder (default solve_out)")
     p.add_argument("--no-reference", action="store_true", help="skip the reference solution and errors")
     p.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
-    p.add_argument("--threads", type=_positive_int, default=1,
+    p.add_argument("--threads", type=count, default=1,
                    help="torch CPU threads (default 1: the small networks run fastest on one; 0 = torch's)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
     p.add_argument("--quiet", action="store_true")

@@ -74,7 +74,7 @@ def load_pinn(path: str | Path, *, device: str | torch.device = "cpu") -> PINNEn
     spec = TargetPINN(meta["pinn_config"]).spec
     expected = {name: (k, *shape) for name, shape in spec.shapes.items()}
     expected["weights"] = (k,)
-    stored = read_tensors(path, expected, what=f"a {k}-member ensemble")
+    stored = read_tensors(path, expected, what=f"a {k}-member ensemble", meta=meta)
     tensors = {name: v.to(device) for name, v in stored.items()}
     weights = tensors.pop("weights")
     return PINNEnsemble.from_theta(tensors, weights, meta["box"], meta["pinn_config"])

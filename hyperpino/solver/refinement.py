@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor
 
-from hyperpino.errors import HyperpinoError
+from hyperpino.errors import HyperpinoError, SpecError
 from hyperpino.model.inputs import Inputs, error_inputs
 from hyperpino.model.output_layer import Rows, solve_output_layer
 from hyperpino.pde import geometry as geo
@@ -168,7 +168,7 @@ def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[
     model's family then); otherwise each problem is checked and rasterised here.
     """
     if iters < 0:
-        raise ValueError(f"refine: iters must be >= 0, got {iters}")
+        raise SpecError("refine", f"the number of refinement steps must be >= 0, got {iters}")
     dev = model_device(model)
     states = []
     t_eval = 0.0

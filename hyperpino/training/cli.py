@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 
+from hyperpino.argtypes import count, positive_float, positive_int, seed
+
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from hyperpino.durations import parse_duration
@@ -16,10 +18,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     tables = read_train_toml(args.config)
     where = f"{os.path.basename(args.config)}.train" if args.config else "train"
     budget = parse_duration(args.time_budget) if args.time_budget is not None else None
+    every = (parse_duration(args.checkpoint_interval, "--checkpoint-interval")
+             if args.checkpoint_interval is not None else None)
     cfg = train_config(tables["train"], where, preset=args.preset, steps=args.steps,
                        batch_size=args.batch_size, lr=args.lr, workers=args.workers, seed=args.seed,
                        data=tuple(args.data) if args.data else None, time_budget=budget,
-                       accumulate=args.accumulate, init=args.init)
+                       accumulate=args.accumulate, init=args.init, checkpoint_seconds=every)
     if cfg.init and cfg.init != "bundled" and not os.path.isfile(cfg.init):
         from hyperpino.errors import CheckpointError
 
@@ -60,7 +64,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_pack(args: argparse.Namespace) -> int:
     from hyperpino.model.checkpoint import pack
+    from hyperpino.model.hypino import HyPINO
 
+    HyPINO.load(args.src)  # every check of loading: a file that does not load is not packed
     sizes = pack(args.src, args.dst, half=not args.keep_dtype)
     print(f"{args.dst}: {sizes['dst_bytes'] / 1e6:.1f} MB (from {sizes['src_bytes'] / 1e6:.1f} MB)")
     return 0
@@ -75,23 +81,27 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train the HyPINO hypernetwork on generated problems (resumable)")
     p.add_argument("--preset", default=None, help="architecture: small (CPU) or paper (default: small)")
     p.add_argument("--config", default=None, help="TOML with [train], [model], [mms] tables")
-    p.add_argument("--steps", type=int, default=None, help="total optimizer steps of the run")
-    p.add_argument("--max-steps", type=int, default=None,
+    p.add_argument("--steps", type=positive_int, default=None, help="total optimizer steps of the run")
+    p.add_argument("--max-steps", type=count, default=None,
                    help="stop after this many more steps (resume later)")
-    p.add_argument("--batch-size", type=int, default=None, help="problems per micro-batch and process")
-    p.add_argument("--accumulate", type=int, default=None,
+    p.add_argument("--batch-size", type=positive_int, default=None,
+                   help="problems per micro-batch and process")
+    p.add_argument("--accumulate", type=positive_int, default=None,
                    help="micro-batches per optimizer step (effective batch = batch size x this)")
     p.add_argument("--time-budget", default=None, metavar="DURATION",
                    help="train for this long (e.g. 60s, 8m, 1.5h; start-up and final save included): "
                         "the schedule follows elapsed time and the run ends with a packed model")
+    p.add_argument("--checkpoint-interval", default=None, metavar="DURATION",
+                   help="also write the resumable state when this much wall time passed since the last "
+                        "(default 60s): a kill loses at most this much")
     p.add_argument("--init", default=None, metavar="MODEL",
                    help="start from these weights ('bundled' or a checkpoint), fresh optimizer")
-    p.add_argument("--lr", type=float, default=None, help="peak learning rate")
-    p.add_argument("--workers", type=int, default=None, help="data-generating processes per process")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--lr", type=positive_float, default=None, help="peak learning rate")
+    p.add_argument("--workers", type=count, default=None, help="data-generating processes per process")
+    p.add_argument("--seed", type=seed, default=None)
     p.add_argument("--data", nargs="+", default=None, help="HDF5 files (default: generate on the fly)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads of each process")
+    p.add_argument("--threads", type=count, default=None, help="torch CPU threads of each process")
     p.add_argument("--out", default="runs/hypino", help="output folder; an existing run there is resumed")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_train)

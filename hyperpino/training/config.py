@@ -78,8 +78,9 @@ class TrainConfig(BaseModel):
     """Seconds of training (all sessions of the run together, start-up and the final save
     included): the schedule follows elapsed time instead of ``steps``, and the run stops in time
     to validate, checkpoint and pack its model."""
-    checkpoint_seconds: float = Field(600.0, gt=0)
-    """Also checkpoint when this much training time passed since the last checkpoint."""
+    checkpoint_seconds: float = Field(60.0, gt=0)
+    """Also checkpoint when this much wall time passed since the last checkpoint, so a kill (even
+    ``kill -9``) loses at most this much work; ``--checkpoint-interval`` sets it."""
     init: str | None = None
     """Weights to start from (a checkpoint path, or ``bundled``): a warm start with a fresh
     optimizer and the usual warm-up. Ignored when the run resumes from its own state."""

@@ -30,6 +30,10 @@ class StepBatches(IterableDataset):
 
     def __init__(self, mms_cfg, *, seed: int, batch_size: int, start: int, data: tuple[str, ...] = ()):
         self.cfg, self.seed, self.batch_size, self.start, self.data = mms_cfg, seed, batch_size, start, data
+        if data:  # here, in the training process: a worker's error would arrive with its traceback
+            from hyperpino.mms.hdf5 import check_files
+
+            check_files(list(data), grid=mms_cfg.grid)
 
     def indices(self, step: int) -> range:
         rank, world = _rank()
@@ -62,9 +66,6 @@ class StepBatches(IterableDataset):
         def make(idx: range) -> TrainBatch:
             items = [ds[i % len(ds)] for i in idx]
             st = {k: torch.stack([it[k] for it in items]) for k in items[0] if k != "spec"}
-            if st["images"].shape[-1] != g:
-                raise HyperpinoError(f"data: images are {st['images'].shape[-1]}² but the model's grid "
-                                     f"is {g}")
             b = len(items)
             # Stored files carry no band geometry: the error-problem images of these samples would
             # be approximate, so the trainer does not build refinement-style inputs from them.
@@ -83,5 +84,18 @@ def step_loader(dataset: StepBatches, workers: int, *, pin_memory: bool = False
     ``pin_memory`` for a GPU (host-to-device copies then overlap with compute)."""
     if workers == 0:
         return iter(dataset)
-    return iter(DataLoader(dataset, batch_size=None, num_workers=workers, prefetch_factor=4,
-                           persistent_workers=False, pin_memory=pin_memory))
+    return _project_errors(iter(DataLoader(dataset, batch_size=None, num_workers=workers, prefetch_factor=4,
+                                           persistent_workers=False, pin_memory=pin_memory)))
+
+
+def _project_errors(batches: Iterator) -> Iterator:
+    """Re-raise a worker's project error as one line: the DataLoader hands it over with the
+    worker's traceback in its message."""
+    try:
+        yield from batches
+    except (HyperpinoError, RuntimeError) as err:
+        lines = str(err).strip().splitlines()
+        name, _, message = lines[-1].partition(": ") if lines else ("", "", "")
+        if len(lines) > 1 and name.startswith("hyperpino.errors."):
+            raise HyperpinoError(message) from None
+        raise

@@ -8,9 +8,9 @@ or, with ``time_budget``, over elapsed time (:mod:`hyperpino.training.clock`); g
 clipping. ``init`` warm-starts from other weights. Under ``torchrun`` the model is wrapped in DDP
 and every rank draws its own samples. The output folder holds:
 
-- ``state.safetensors``: model + optimizer + step, written every ``checkpoint_every`` steps or
-  ``checkpoint_seconds``; a run started again with the same ``--out`` resumes from it and
-  continues exactly;
+- ``state.safetensors``: model + optimizer + step, written every ``checkpoint_every`` steps and
+  whenever ``checkpoint_seconds`` of wall time passed since the last one (so a ``kill -9`` loses at
+  most that); a run started again with the same ``--out`` resumes from it and continues exactly;
 - ``best.safetensors``: the model with the lowest validation error so far (``HyPINO.load``);
 - ``last.safetensors``: the model at the last checkpoint; ``model.safetensors``: the best (else
   last) weights packed to float16 when the run ends; ``log.jsonl``: one JSON line per step and
@@ -34,6 +34,7 @@ import torch.distributed as dist
 from hyperpino.devices import pick_device
 from hyperpino.errors import CheckpointError, HyperpinoError
 from hyperpino.files import write_text_atomic
+from hyperpino.model.checkpoint import preset_differences
 from hyperpino.model.hypino import HyPINO
 from hyperpino.model.presets import HyPINOConfig
 from hyperpino.training.batch import TrainBatch
@@ -76,7 +77,11 @@ class Trainer:
         self.progress, self.log = progress and self.rank == 0, log
         torch.manual_seed(cfg.seed)
         arch = {**HyPINOConfig.preset(cfg.preset).to_dict(), **self.model_overrides}
-        self.model = HyPINO(HyPINOConfig.from_dict(arch), preset=cfg.preset).to(self.device)
+        config = HyPINOConfig.from_dict(arch)
+        # The preset label is a claim about the architecture that loading checks: [model] overrides
+        # that change a shape make a custom architecture (no label).
+        label = None if preset_differences(cfg.preset, config) else cfg.preset
+        self.model = HyPINO(config, preset=label).to(self.device)
         grid = self.model.config.grid
         mms = {"physics_fraction": cfg.physics_fraction, **self.mms_overrides, "grid": grid,
                "n_interior": cfg.n_interior, "n_boundary": cfg.n_boundary}
@@ -91,6 +96,7 @@ class Trainer:
         self.elapsed, self.wall_saved, self.last_validated, self.last_loss = 0.0, 0.0, None, math.nan
         self.stages: list[dict[str, Any]] = []  # earlier training stages of the warm-start weights
         self.clock = TrainClock(cfg.time_budget, started)
+        self.saved_at = time.monotonic()  # wall clock of the last checkpoint (or of the start)
         self.validator = None
 
     # ------------------------------------------------------------------------------- state
@@ -151,6 +157,8 @@ class Trainer:
         self.last_saved, self.wall_saved = self.step, self.wall
         if self.rank == 0:
             _truncate_log(self.out / "log.jsonl", self.step)
+            for tmp in self.out.glob(".*.tmp"):  # write_atomic's temporaries of a killed save
+                tmp.unlink(missing_ok=True)
         return True
 
     def _checkpoint(self) -> None:
@@ -163,7 +171,8 @@ class Trainer:
             save_state(self.out / "state.safetensors", self.model, self.opt, self._meta())
             self.model.save(self.out / "last.safetensors", provenance=self.provenance())
         self.last_saved, self.wall_saved = self.step, self.wall
-        self.clock.save_s = time.monotonic() - t0
+        self.saved_at = time.monotonic()
+        self.clock.save_s = self.saved_at - t0
 
     def _validate(self) -> dict[str, float] | None:
         if self.validator is None:
@@ -285,6 +294,7 @@ class Trainer:
         if resumed and self.rank == 0:
             self.log(f"resumed from {self.out / 'state.safetensors'} at step {self.step}")
         t_run = time.perf_counter()
+        self.saved_at = time.monotonic()
         last_val: dict[str, float] | None = None
         if self.step == 0 and self.validator is not None:
             last_val = self._validate()  # the starting point (and the time a validation takes)
@@ -320,8 +330,9 @@ class Trainer:
                 self.wall += dt
                 if self.step % cfg.validate_every == 0:
                     last_val = self._validate()
-                if (self.step % cfg.checkpoint_every == 0
-                        or self.wall - self.wall_saved >= cfg.checkpoint_seconds):
+                # Wall time, validations included: what a kill would lose (agreed by all ranks).
+                due = time.monotonic() - self.saved_at >= cfg.checkpoint_seconds
+                if self.step % cfg.checkpoint_every == 0 or self._sync_flag(due):
                     self._checkpoint()
                 if bar is not None:
                     bar.update(self.clock.progress() * 100 - bar.n if budgeted else 1)

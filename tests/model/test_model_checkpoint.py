@@ -80,7 +80,7 @@ def test_not_a_checkpoint(tmp_path):
         HyPINO.load(plain)
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(b"not safetensors")
-    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+    with pytest.raises(CheckpointError, match="not a readable HyPINO checkpoint"):
         HyPINO.load(junk)
 
 

@@ -83,6 +83,8 @@ class ReferenceSolution:
     def summary(self) -> dict:
         """Scalars for printing (no arrays)."""
         out = {k: v for k, v in asdict(self).items() if k not in ("u", "mask", "x", "y", "spec_json")}
+        # Plain Python scalars: a fresh solve leaves NumPy ones (int32 dofs), which json refuses.
+        out = {k: v.item() if isinstance(v, np.generic) else v for k, v in out.items()}
         out = {k: (None if isinstance(v, float) and v != v else v) for k, v in out.items()}  # NaN: JSON
         out["grid"] = int(self.u.shape[0])
         out["inside"] = int(self.mask.sum())

@@ -1,0 +1,91 @@
+"""Interrupted runs: ``kill -9`` of ``train`` at a random moment loses at most one checkpoint
+interval of wall time and the resumed run ends exactly where an uninterrupted one does."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from hyperpino.training.config import read_train_toml, train_config
+from hyperpino.training.loop import Trainer
+
+TOML = """
+[train]
+batch_size = 2
+n_interior = 32
+n_boundary = 32
+refine_fraction = 0.5
+validation = []
+heldout = 0
+checkpoint_every = 1000  # only the wall-time checkpoints
+validate_every = 1000
+workers = 0
+steps = 8
+[model]
+grid = 16
+embed_dim = 8
+depths = [1, 1]
+num_heads = [1, 1]
+drop_path = 0.2
+[mms]
+n_holes = [0, 1]
+"""
+INTERVAL = 0.3
+
+
+def _trainer(toml: Path, out: Path) -> Trainer:
+    tables = read_train_toml(toml)
+    cfg = train_config(tables["train"], checkpoint_seconds=INTERVAL)
+    return Trainer(cfg, out, model_overrides=tables["model"], mms_overrides=tables["mms"], device="cpu",
+                   progress=False, log=lambda *_: None)
+
+
+def _losses(out: Path) -> list[float]:
+    lines = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
+    return [e["loss"] for e in lines if "loss" in e]
+
+
+def test_kill_9_at_a_random_moment_resumes_exactly(tmp_path):
+    toml = tmp_path / "tiny.toml"
+    toml.write_text(TOML)
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "hyperpino", "train", "--config", str(toml), "--checkpoint-interval",
+           f"{INTERVAL}s", "--threads", "1", "--quiet", "--out", str(killed)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    state = killed / "state.safetensors"
+    t0 = time.monotonic()
+    while not state.exists() and proc.poll() is None and time.monotonic() - t0 < 120:
+        time.sleep(0.02)
+    delay = random.Random().uniform(0.0, 1.5)
+    time.sleep(delay)
+    assert proc.poll() is None, f"the run ended before the kill (delay {delay:.2f} s): {proc.stderr.read()}"
+    os.kill(proc.pid, signal.SIGKILL)
+    kill_at = time.time()
+    proc.wait()
+    proc.stderr.close()
+
+    # At most one interval (plus the step in flight and the save itself) was lost.
+    lost = kill_at - state.stat().st_mtime
+    times = [json.loads(x)["time"] for x in (killed / "log.jsonl").read_text().splitlines() if '"loss"' in x]
+    longest_step = max((b - a for a, b in zip(times, times[1:], strict=False)), default=2.0)
+    assert lost <= INTERVAL + 2 * longest_step + 1.0, (lost, longest_step, delay)
+
+    torch.set_num_threads(1)
+    resumed = _trainer(toml, killed)
+    resumed.run()
+    assert not list(killed.glob(".*.tmp"))
+    whole = _trainer(toml, tmp_path / "whole")
+    whole.run()
+    assert resumed.step == whole.step == 8
+    assert _losses(killed) == _losses(tmp_path / "whole")
+    a, b = whole.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
