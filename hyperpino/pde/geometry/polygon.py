@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from hyperpino.errors import GeometryError
-from hyperpino.pde.geometry._checks import check_name, points
+from hyperpino.pde.geometry._checks import MAX_VERTICES, check_name, polygon
 from hyperpino.pde.geometry._segments import (
     ccw_outward_normal,
     cross,
@@ -27,17 +27,18 @@ from hyperpino.pde.geometry.base import BBox, Geometry, Primitive, check_affine
 _REL_TOL = 1e-9
 """Edges closer than this (relative to the polygon's size) count as touching."""
 
-MAX_VERTICES = 1024
-"""The simplicity check compares all pairs of edges; this bounds its cost."""
+__all__ = ["MAX_VERTICES", "Polygon", "Triangle"]
 
 
 class _VertexShape(Primitive):
     """Shared implementation of :class:`Polygon` and :class:`Triangle`."""
 
+    _triangle = False
+
     def __init__(self, name: str, vertices: object):
         self.name = check_name(name)
         where = f"geometry.primitives.{name}.vertices"
-        self.vertices = points(where, vertices)
+        self.vertices = polygon(where, vertices, triangle=self._triangle)
         _check_simple(where, self.vertices)
         v = torch.tensor(self.vertices, dtype=torch.float64)
         self._ccw = bool(_signed_area(v) > 0)
@@ -118,12 +119,7 @@ class Polygon(_VertexShape):
 class Triangle(_VertexShape):
     """A non-degenerate triangle; pieces ``NAME.0``, ``NAME.1``, ``NAME.2`` as for a polygon."""
 
-    def __init__(self, name: str, vertices: object):
-        where = f"geometry.primitives.{check_name(name)}.vertices"
-        got = points(where, vertices)
-        if len(got) != 3:
-            raise GeometryError(where, f"a triangle needs exactly 3 vertices, got {len(got)}")
-        super().__init__(name, got)
+    _triangle = True
 
     def transformed(self, scale, shift) -> Geometry:
         return Triangle(self.name, self._mapped(scale, shift))
@@ -137,10 +133,6 @@ def _signed_area(v: Tensor) -> Tensor:
 def _check_simple(where: str, verts: tuple[tuple[float, float], ...]) -> None:
     """Raise unless ``verts`` is a simple polygon with at least 3 vertices and non-zero area."""
     n = len(verts)
-    if n < 3:
-        raise GeometryError(where, f"a polygon needs at least 3 vertices, got {n}")
-    if n > MAX_VERTICES:
-        raise GeometryError(where, f"too many vertices ({n}, at most {MAX_VERTICES})")
     v = torch.tensor(verts, dtype=torch.float64)
     size = float((v.amax(0) - v.amin(0)).max())
     tol = _REL_TOL * size
