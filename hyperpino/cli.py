@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from hyperpino.errors import HyperpinoError
+from hyperpino.errors import HyperpinoError, printable
 
 _PACKAGE_COMMANDS = {
     "mms": "hyperpino.mms.cli",
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except HyperpinoError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {printable(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -157,7 +157,8 @@ def parse_operator(
     coeffs = {t: sympy.Integer(0) for t in TERMS}
     if coefficients is not None:
         for key, value in coefficients.items():
-            where = f"operator.coefficients.{key}"
+            where = f"operator.coefficients.{key}" if key.isidentifier() else \
+                f"operator.coefficients[{key!r}]"
             if key not in names:
                 raise SpecError(where, f"unknown term (allowed: {', '.join(names)})")
             coeffs[names[key]] += parse_expression(value, scope, where=where).subs(subs)

@@ -108,7 +108,7 @@ def check_spec(spec: Spec) -> CheckedSpec:
 
     prims = _primitives(spec, params)
     csg, names = _csg(spec, prims)
-    _check_sizes(prims, names)
+    _check_sizes(prims, names, box)
     operator = parse_operator(spec.operator.expr, spec.operator.coefficients, coords, params)
     kind = None
     if operator.is_constant:
@@ -181,7 +181,7 @@ def _box(spec: Spec) -> tuple[tuple[float, float], tuple[float, float]]:
             raise SpecError(f"box[{i}]", f"needs finite bounds with lower < upper, got [{lo}, {hi}]")
         if max(abs(a), abs(b)) > MAX_COORD:
             raise SpecError(f"box[{i}]", f"bounds beyond ±{MAX_COORD:g} (rescale the problem), "
-                            f"got [{a:g}, {b:g}]")
+                            f"got [{a!r}, {b!r}]")
         side, far = b - a, max(abs(a), abs(b))
         if side < MIN_SIDE or side < MIN_REL_SIDE * far:
             raise SpecError(f"box[{i}]", f"[{a!r}, {b!r}] is too narrow to resolve: its side {side:.3g} "
@@ -273,16 +273,18 @@ def _thickness(p: PrimitiveDef) -> tuple[float, str]:
     return 2 * area / perimeter, w
 
 
-def _check_sizes(prims: dict[str, PrimitiveDef], names: tuple[str, ...]) -> None:
-    """Every primitive of the CSG must be thick enough for the geometry's analysis to resolve."""
+def _check_sizes(prims: dict[str, PrimitiveDef], names: tuple[str, ...], box) -> None:
+    """Every primitive of the CSG must be thick enough to resolve, relative to the larger of the
+    geometry and the box (the solution lives on the box: a speck in it is no domain)."""
     boxes = [_bbox(prims[n]) for n in names]
     size = max(max(b[1] for b in boxes) - min(b[0] for b in boxes),
-               max(b[3] for b in boxes) - min(b[2] for b in boxes))
+               max(b[3] for b in boxes) - min(b[2] for b in boxes),
+               box[0][1] - box[0][0], box[1][1] - box[1][0])
     for name in names:
         width, where = _thickness(prims[name])
         if not width >= MIN_FEATURE * size:
             raise GeometryError(where, f"too thin to resolve: {width:.3g} across, below {MIN_FEATURE:g} "
-                                f"of the geometry's size {size:.3g} (the resolution of its analysis)")
+                                f"of the size of the box and geometry ({size:.3g})")
 
 
 def _condition(spec: Spec, i: int, expr, pieces: tuple[str, ...]) -> ConditionData:

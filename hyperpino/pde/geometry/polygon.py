@@ -40,12 +40,13 @@ class _VertexShape(Primitive):
         where = f"geometry.primitives.{name}.vertices"
         self.vertices = polygon(where, vertices, triangle=self._triangle)
         _check_simple(where, self.vertices)
-        v = torch.tensor(self.vertices, dtype=torch.float64)
-        self._ccw = bool(_signed_area(v) > 0)
+        self._v64 = torch.tensor(self.vertices, dtype=torch.float64)  # converted once, not per call
+        self._ccw = bool(_signed_area(self._v64) > 0)
+        self._local = tuple(str(i) for i in range(len(self.vertices)))
 
     @property
     def local_pieces(self) -> tuple[str, ...]:
-        return tuple(str(i) for i in range(len(self.vertices)))
+        return self._local
 
     def _params(self) -> tuple:
         return self.vertices
@@ -59,7 +60,7 @@ class _VertexShape(Primitive):
 
     def _edges(self, like: Tensor) -> tuple[Tensor, Tensor]:
         """Edge start and end points, each ``(E, 2)``."""
-        a = like.new_tensor(self.vertices)
+        a = self._v64.to(device=like.device, dtype=like.dtype)
         return a, torch.roll(a, -1, 0)
 
     def _normals(self, a: Tensor, b: Tensor) -> Tensor:
@@ -69,20 +70,23 @@ class _VertexShape(Primitive):
     def _sdf_piece(self, p: Tensor) -> tuple[Tensor, Tensor]:
         a, b = self._edges(p)
         e = b - a                                               # (E, 2)
-        d = p[..., None, :] - a                                 # (..., E, 2)
-        t = ((d * e).sum(-1) / (e * e).sum(-1)).clamp(0.0, 1.0)
-        r = d - t[..., None] * e
-        all_dist2 = (r * r).sum(-1)                             # (..., E)
+        # x and y kept apart: torch reduces a last axis of size 2 slowly, and at 256 edges that
+        # was most of a spec check (seconds for the geometry's analysis alone).
+        ex, ey = e[:, 0], e[:, 1]
+        dx = p[..., 0, None] - a[:, 0]                          # (..., E)
+        dy = p[..., 1, None] - a[:, 1]
+        t = ((dx * ex + dy * ey) / (ex * ex + ey * ey)).clamp(0.0, 1.0)
+        rx, ry = dx - t * ex, dy - t * ey
+        all_dist2 = rx * rx + ry * ry                           # (..., E)
         k = all_dist2.argmin(-1)
         dist = torch.sqrt(all_dist2.gather(-1, k[..., None])[..., 0])
         # Even-odd rule: count edges crossing the horizontal ray to the right of p. An edge counts
         # when its endpoints straddle the ray's line (half-open, so shared vertices count once);
         # with d = p - a, that is a_y > p_y != b_y > p_y, and the crossing lies right of p when
         # d_x < d_y * e_x / e_y.
-        dx, dy = d[..., 0], d[..., 1]
-        ey = torch.where(e[:, 1] == 0, torch.ones_like(e[:, 1]), e[:, 1])
-        straddles = (dy < 0) != (dy < e[:, 1])
-        inside = (straddles & (dx < dy * (e[:, 0] / ey))).sum(-1) % 2 == 1
+        safe_ey = torch.where(ey == 0, torch.ones_like(ey), ey)
+        straddles = (dy < 0) != (dy < ey)
+        inside = (straddles & (dx < dy * (ex / safe_ey))).sum(-1) % 2 == 1
         return torch.where(inside, -dist, dist), k
 
     def piece_lengths(self) -> tuple[float, ...]:
