@@ -20,9 +20,11 @@ import torch
 from hyperpino.errors import SpecError
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.coords import BoxMap
+from hyperpino.pde.finite import require_finite, require_nonzero
 from hyperpino.pde.operator import Operator
 from hyperpino.pde.spec import Spec
 from hyperpino.pde.spec_check import BOUNDARY_KINDS, INITIAL_KINDS, CheckedSpec, check_kind, check_spec
+from hyperpino.pde.terms import TERMS
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,51 @@ def _build(spec: Spec) -> Problem:
         final = _pieces_on_line(domain, y1)
     conditions = _resolve_conditions(spec, checked, domain, initial, final)
     notes = _check_requirements(spec, kind, domain, conditions, initial, final)
+    _check_data(checked, domain, conditions)
     return Problem(spec, domain, operator, kind, checked.source, conditions, checked.exact, initial,
                    final, notes)
+
+
+_DATA_GRID = 129
+"""Points per axis of the box grid where the data are checked (odd: the box's midlines are on it,
+so a singularity at the centre of a symmetric box is hit exactly)."""
+
+_DATA_PIECE = 257
+"""Points per boundary piece (ends and midpoint included) where the conditions are checked."""
+
+
+def _check_data(checked: CheckedSpec, domain: geo.Domain, conditions: tuple[Condition, ...]) -> None:
+    """Every expression of the spec must be finite where it is used: the operator's coefficients,
+    the source and the exact solution on the closed domain, each condition on its pieces (float64)."""
+    from hyperpino.pde.expr_torch import to_torch
+
+    coords = checked.spec.coords
+    (x0, x1), (y0, y1) = checked.box
+    gx = torch.linspace(x0, x1, _DATA_GRID, dtype=torch.float64)
+    gy = torch.linspace(y0, y1, _DATA_GRID, dtype=torch.float64)
+    grid = torch.stack(torch.meshgrid(gx, gy, indexing="ij"), -1).reshape(-1, 2)
+    inside = grid[domain.contains(grid)]
+
+    def check(expr: sympy.Expr, pts: torch.Tensor, where: str) -> torch.Tensor:
+        values = to_torch(expr, coords)(pts[:, 0], pts[:, 1]).expand(pts.shape[0])
+        require_finite(values, pts, where, coords)
+        return values
+
+    field = "operator.expr" if checked.spec.operator.expr is not None else "operator.coefficients"
+    for term, c in zip(TERMS, checked.operator.coefficients, strict=True):
+        if c.free_symbols:
+            check(c, inside, f"{field} (the coefficient of {term})")
+    check(checked.source, inside, "operator.source")
+    if checked.exact is not None:
+        check(checked.exact, inside, "exact")
+    u = torch.linspace(0.0, 1.0, _DATA_PIECE, dtype=torch.float64)
+    for cond in conditions:
+        pts = torch.cat([p[on] for p, _, on in (domain.boundary_curve(piece, u) for piece in cond.pieces)])
+        where = f"bcs[{cond.index}]"
+        check(cond.value, pts, f"{where}.value")
+        if cond.kind == "robin":
+            check(cond.a, pts, f"{where}.a")
+            require_nonzero(check(cond.b, pts, f"{where}.b"), pts, f"{where}.b", coords)
 
 
 def _build_domain(checked: CheckedSpec) -> geo.Domain:
