@@ -8,12 +8,27 @@ exits 2; anything else is an internal failure and exits 1 with its traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 
 from hyperpino.argtypes import count
-from hyperpino.errors import HyperpinoError
+from hyperpino.errors import HyperpinoError, printable
+
+_PACKAGE_COMMANDS = {
+    "mms": "hyperpino.mms.cli",
+    "reference": "hyperpino.pde.reference_cli",
+    "baseline": "hyperpino.pinn.cli",
+    "pack-model": "hyperpino.training.cli",
+    "train": "hyperpino.training.cli",
+    "continual": "hyperpino.continual.cli",
+    "mixer": "hyperpino.mixer.cli",
+    "solve": "hyperpino.solver.cli",
+}
+"""Subcommands that a package's cli module registers -> that module (in the order of ``--help``)."""
+
+_CORE_COMMANDS = ("check", "schema", "demo", "bench")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,9 +65,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from hyperpino.pde.spec_check import check_spec
     from hyperpino.pde.spec_io import read_spec
 
-    spec = read_spec(args.spec)  # schema errors surface before torch is even imported
+    spec = read_spec(args.spec)
+    check_spec(spec)  # schema, expressions, operator, primitives, CSG, patterns: before torch is imported
     from hyperpino.pde.check import plot, summary
     from hyperpino.pde.problem import build_problem
 
@@ -91,7 +108,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``hyperpino`` parser; with ``command``, the package subcommands other than it are left out."""
     parser = _Parser(
         prog="hyperpino",
         description="Hypernetworks for scientific ML: solve PDEs from spec files, MixER, "
@@ -118,31 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_demo)
 
-    # Subcommands of the packages: each package's cli module adds its own parsers.
-    from hyperpino.mms.cli import register as register_mms
-
-    register_mms(sub)
-    from hyperpino.pde.reference_cli import register as register_reference
-
-    register_reference(sub)
-    from hyperpino.pinn.cli import register as register_baseline
-
-    register_baseline(sub)
-    from hyperpino.training.cli import register as register_train
-
-    register_train(sub)
-    # -- continual --
-    from hyperpino.continual.cli import register as register_continual
-
-    register_continual(sub)
-    # -- mixer --
-    from hyperpino.mixer.cli import register as register_mixer
-
-    register_mixer(sub)
-    # -- solve --
-    from hyperpino.solver.cli import register as register_solve
-
-    register_solve(sub)
+    # Subcommands of the packages: each package's cli module adds its own parsers. Only the one
+    # asked for is imported (some pull in numpy and scipy), so a bad spec fails in well under 2 s.
+    for module in _package_modules(command):
+        importlib.import_module(module).register(sub)
+    if command in _PACKAGE_COMMANDS or command in ("check", "schema", "demo"):
+        return parser
 
     from hyperpino import bench
 
@@ -172,13 +171,27 @@ def _version() -> str:
         return "unknown"
 
 
+def _package_modules(command: str) -> list[str]:
+    """The cli modules to register for ``command``: its own, or all for None or a name that is none
+    of ours (argparse then lists every choice)."""
+    if command in _PACKAGE_COMMANDS:
+        return [_PACKAGE_COMMANDS[command]]
+    return [] if command in _CORE_COMMANDS else list(dict.fromkeys(_PACKAGE_COMMANDS.values()))
+
+
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (its first word), or None (e.g. ``--help``)."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except HyperpinoError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {printable(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -8,6 +8,12 @@ any other exception is an internal failure (exit code 1).
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` with newlines, terminal escapes and other unprintable characters written as Python
+    escapes (``\\n``, ``\\x1b``): what a message echoes from a file stays one harmless line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class HyperpinoError(Exception):
     """Base class of user-facing errors. ``str(err)`` is the one-line message."""
 

@@ -13,6 +13,7 @@ from torch import Tensor
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.collocation import condition_rows, user_normals
 from hyperpino.pde.expr_torch import to_torch
+from hyperpino.pde.finite import require_finite
 from hyperpino.pde.problem import Problem
 
 CHANNELS = (
@@ -48,7 +49,11 @@ def rasterize_problem(
     grid = geo.grid_points(n, dtype=torch.float64)
     user = m.to_user(grid.reshape(-1, 2))
     f = to_torch(problem.source, problem.coords)(user[:, 0], user[:, 1]).expand(user.shape[0])
-    ch["source"][:] = (f.reshape(n, n) * r.domain).to(dtype)
+    # where(), not a product: a source undefined outside the domain (log(x) left of x = 0) is NaN
+    # there, and NaN · 0 is NaN
+    ch["source"][:] = torch.where(r.domain, f.reshape(n, n), 0.0).to(dtype)
+    inside = r.domain.reshape(-1)
+    require_finite(ch["source"].reshape(-1)[inside], user[inside], "operator.source", problem.coords)
     names = dom.geometry.piece_names
     scale = torch.tensor(m.scale, dtype=torch.float64)
     for cond in problem.conditions:
@@ -58,6 +63,9 @@ def rasterize_problem(
         foot = m.to_user(r.foot[sel].double())
         normals = user_normals(problem, r.normal[sel].double())
         a, b, d, g = condition_rows(cond, problem.coords, foot, normals, scale)
+        where = f"bcs[{cond.index}]"
+        for field, v in (("value", g), ("a", a), ("b", b)):  # finite in float64: also in dtype?
+            require_finite(v.to(dtype), foot, f"{where}.{field}", problem.coords)
         if cond.kind in ("dirichlet", "initial_value"):
             ch["dirichlet_mask"][sel] = 1
             ch["dirichlet_value"][sel] = g.to(dtype)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hyperpino.errors import printable
 from hyperpino.pde.collocation import exact_residuals
 from hyperpino.pde.problem import Problem, show
 
@@ -15,7 +16,8 @@ def summary(problem: Problem) -> str:
     (x0, x1), (y0, y1) = s.box
     (sx, sy), (bx, by) = m.scale, m.shift
     op = problem.operator
-    lines = [f"{problem.name}" + (f" — {s.description}" if s.description else "")]
+    # The description is free text from a file: escaped, so it cannot move the cursor or recolour.
+    lines = [f"{problem.name}" + (f" — {printable(s.description)}" if s.description else "")]
     lines.append(f"  coordinates  ({x}, {y}) in [{x0:g}, {x1:g}] × [{y0:g}, {y1:g}]")
     if m.is_identity:
         lines.append("  box map      identity (the box is [-1, 1]²)")

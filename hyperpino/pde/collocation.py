@@ -15,14 +15,19 @@ import torch
 from torch import Tensor
 
 from hyperpino.pde.expr_torch import to_torch
+from hyperpino.pde.finite import require_finite
 from hyperpino.pde.problem import Condition, Problem
 
 
 def condition_rows(cond: Condition, coords, user_pts: Tensor, normals: Tensor, scale: Tensor):
     """``(a, b, d, g)`` of one condition at user points ``(n, 2)`` with the user's unit outward
     ``normals (n, 2)``: the condition as ``a·u + b·(d·∇_X u) = g``, ``d`` canonical ``(n, 2)``."""
-    ev = lambda e: to_torch(e, coords)(user_pts[:, 0], user_pts[:, 1])  # noqa: E731
-    g = ev(cond.value)
+    def ev(e, field: str) -> Tensor:
+        values = to_torch(e, coords)(user_pts[:, 0], user_pts[:, 1])
+        require_finite(values, user_pts, f"bcs[{cond.index}].{field}", coords)
+        return values
+
+    g = ev(cond.value, "value")
     one, zero = torch.ones_like(g), torch.zeros_like(g)
     d = normals * scale
     if cond.kind in ("dirichlet", "initial_value"):
@@ -31,7 +36,7 @@ def condition_rows(cond: Condition, coords, user_pts: Tensor, normals: Tensor, s
         return zero, one, d, g
     if cond.kind == "initial_rate":
         return zero, one, d, -g
-    return ev(cond.a), ev(cond.b), d, g
+    return ev(cond.a, "a"), ev(cond.b, "b"), d, g
 
 
 def user_normals(problem: Problem, canonical_normals: Tensor) -> Tensor:
@@ -75,7 +80,9 @@ def sample_problem(
     pts = dom.sample_interior(n_interior, generator=generator, dtype=dtype)
     user = m.to_user(pts)
     coeffs = m.canonical_coefficients(problem.operator.coefficient_fn()(user))
+    require_finite(coeffs.abs().amax(-1), user, "operator (a coefficient)", problem.coords)  # amax keeps NaN
     source = to_torch(problem.source, problem.coords)(user[:, 0], user[:, 1])
+    require_finite(source, user, "operator.source", problem.coords)
     bs = dom.sample_boundary(n_boundary, generator=generator, dtype=dtype)
     ub, un = m.to_user(bs.points), user_normals(problem, bs.normals)
     scale = bs.points.new_tensor(m.scale)

@@ -15,15 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sympy
-import torch
-from torch import Tensor
 
 from hyperpino.errors import OutOfFamilyError, SpecError
 from hyperpino.pde.expr import parse_expression, symbol
-from hyperpino.pde.expr_torch import to_torch
 from hyperpino.pde.terms import TERMS
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 KINDS = ("elliptic", "parabolic", "hyperbolic", "first-order")
 
@@ -65,6 +66,10 @@ class Operator:
 
     def coefficient_fn(self) -> Callable[[Tensor], Tensor]:
         """``f(points (..., 2) in user coordinates) -> coefficients (..., 6)``."""
+        import torch  # here, not at the top: parsing an operator (`hyperpino check`) needs no torch
+
+        from hyperpino.pde.expr_torch import to_torch
+
         fns = [to_torch(c, self.coords) for c in self.coefficients]
         return lambda p: torch.stack([f(p[..., 0], p[..., 1]) for f in fns], dim=-1)
 
@@ -152,7 +157,8 @@ def parse_operator(
     coeffs = {t: sympy.Integer(0) for t in TERMS}
     if coefficients is not None:
         for key, value in coefficients.items():
-            where = f"operator.coefficients.{key}"
+            where = f"operator.coefficients.{key}" if key.isidentifier() else \
+                f"operator.coefficients[{key!r}]"
             if key not in names:
                 raise SpecError(where, f"unknown term (allowed: {', '.join(names)})")
             coeffs[names[key]] += parse_expression(value, scope, where=where).subs(subs)

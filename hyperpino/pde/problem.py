@@ -10,7 +10,6 @@ it to the canonical square (see :mod:`hyperpino.pde.collocation`).
 from __future__ import annotations
 
 import fnmatch
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,12 +20,11 @@ import torch
 from hyperpino.errors import SpecError
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.coords import BoxMap
-from hyperpino.pde.expr import RESERVED, parse_expression, symbol
-from hyperpino.pde.operator import Operator, derivative_names, parse_operator
+from hyperpino.pde.finite import require_finite, require_nonzero
+from hyperpino.pde.operator import Operator
 from hyperpino.pde.spec import Spec
-
-BOUNDARY_KINDS = ("dirichlet", "neumann", "robin")
-INITIAL_KINDS = ("initial_value", "initial_rate")
+from hyperpino.pde.spec_check import BOUNDARY_KINDS, INITIAL_KINDS, CheckedSpec, check_kind, check_spec
+from hyperpino.pde.terms import TERMS
 
 
 @dataclass(frozen=True)
@@ -120,80 +118,75 @@ def build_problem(spec: SpecLike) -> Problem:
 
 
 def _build(spec: Spec) -> Problem:
-    coords = spec.coords
-    params = {k: float(v) for k, v in spec.parameters.items()}
-    clash = set(coords) | RESERVED | set(derivative_names(coords))
-    for name, value in params.items():
-        if name in clash:
-            raise SpecError(
-                f"parameters.{name}", "clashes with a coordinate, function or term name"
-            )
-        if not math.isfinite(value):
-            raise SpecError(f"parameters.{name}", "must be a finite number")
-    (x0, x1), (y0, y1) = spec.box
-    for i, (lo, hi) in enumerate(spec.box):
-        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
-            raise SpecError(
-                f"box[{i}]", f"needs finite bounds with lower < upper, got [{lo}, {hi}]"
-            )
-    scope = [*coords, *params]
-    subs = {symbol(k): v for k, v in params.items()}
-
-    def expr(value: object, where: str) -> sympy.Expr:
-        return parse_expression(value, scope, where=where).subs(subs)
-
-    domain = _build_domain(spec, params)
-    _check_inside_box(domain, spec.box)
-    operator = parse_operator(spec.operator.expr, spec.operator.coefficients, coords, params)
-    kind = operator.kind(
-        domain.sample_interior(256, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    )
-    source = expr(spec.operator.source, "operator.source")
-    exact = None if spec.exact is None else expr(spec.exact, "exact")
-
+    checked = check_spec(spec)  # everything that needs no geometric analysis, first
+    (x0, x1), (y0, y1) = checked.box
+    domain = _build_domain(checked)
+    _check_inside_box(domain, checked.box)
+    operator = checked.operator
+    kind = checked.kind
+    if kind is None:  # variable coefficients: classified at points of the domain
+        kind = operator.kind(
+            domain.sample_interior(256, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+        )
+        check_kind(spec, operator, kind)
     initial, final = (), ()
     if spec.is_evolution:
         initial = _pieces_on_line(domain, y0)
         final = _pieces_on_line(domain, y1)
-    conditions = _resolve_conditions(spec, domain, expr, initial, final)
-    notes = _check_requirements(spec, operator, kind, domain, conditions, initial, final)
-    return Problem(spec, domain, operator, kind, source, conditions, exact, initial, final, notes)
+    conditions = _resolve_conditions(spec, checked, domain, initial, final)
+    notes = _check_requirements(spec, kind, domain, conditions, initial, final)
+    _check_data(checked, domain, conditions)
+    return Problem(spec, domain, operator, kind, checked.source, conditions, checked.exact, initial,
+                   final, notes)
 
 
-def _build_domain(spec: Spec, params: dict[str, float]) -> geo.Domain:
-    subs = {symbol(k): v for k, v in params.items()}
+_DATA_GRID = 129
+"""Points per axis of the box grid where the data are checked (odd: the box's midlines are on it,
+so a singularity at the centre of a symmetric box is hit exactly)."""
 
-    def num(value: object, where: str) -> float:
-        e = parse_expression(value, list(params), where=where).subs(subs)
-        if e.free_symbols or not e.is_real:
-            raise SpecError(where, "must be a constant")
-        return float(e)
+_DATA_PIECE = 257
+"""Points per boundary piece (ends and midpoint included) where the conditions are checked."""
 
-    prims = {}
-    for name, p in spec.geometry.primitives.items():
-        w = f"geometry.primitives.{name}"
-        pair = lambda v, f, w=w: (num(v[0], f"{w}.{f}[0]"), num(v[1], f"{w}.{f}[1]"))  # noqa: E731
-        if p.type == "rectangle":
-            prims[name] = geo.Rectangle(name, pair(p.min, "min"), pair(p.max, "max"))
-        elif p.type == "disk":
-            prims[name] = geo.Disk(name, pair(p.center, "center"), num(p.radius, f"{w}.radius"))
-        elif p.type == "ellipse":
-            prims[name] = geo.Ellipse(
-                name,
-                pair(p.center, "center"),
-                pair(p.semi_axes, "semi_axes"),
-                num(p.angle, f"{w}.angle"),
-            )
-        else:
-            verts = [pair(v, f"vertices[{i}]") for i, v in enumerate(p.vertices)]
-            cls = geo.Triangle if p.type == "triangle" else geo.Polygon
-            prims[name] = cls(name, verts)
-    csg = spec.geometry.csg
-    if csg is None:
-        if len(prims) > 1:
-            raise SpecError("geometry.csg", "required when there is more than one primitive")
-        csg = next(iter(prims))
-    return geo.Domain(geo.parse_csg(csg, prims, where="geometry.csg"), where="geometry")
+
+def _check_data(checked: CheckedSpec, domain: geo.Domain, conditions: tuple[Condition, ...]) -> None:
+    """Every expression of the spec must be finite where it is used: the operator's coefficients,
+    the source and the exact solution on the closed domain, each condition on its pieces (float64)."""
+    from hyperpino.pde.expr_torch import to_torch
+
+    coords = checked.spec.coords
+    (x0, x1), (y0, y1) = checked.box
+    gx = torch.linspace(x0, x1, _DATA_GRID, dtype=torch.float64)
+    gy = torch.linspace(y0, y1, _DATA_GRID, dtype=torch.float64)
+    grid = torch.stack(torch.meshgrid(gx, gy, indexing="ij"), -1).reshape(-1, 2)
+    inside = grid[domain.contains(grid)]
+
+    def check(expr: sympy.Expr, pts: torch.Tensor, where: str) -> torch.Tensor:
+        values = to_torch(expr, coords)(pts[:, 0], pts[:, 1]).expand(pts.shape[0])
+        require_finite(values, pts, where, coords)
+        return values
+
+    field = "operator.expr" if checked.spec.operator.expr is not None else "operator.coefficients"
+    for term, c in zip(TERMS, checked.operator.coefficients, strict=True):
+        if c.free_symbols:
+            check(c, inside, f"{field} (the coefficient of {term})")
+    check(checked.source, inside, "operator.source")
+    if checked.exact is not None:
+        check(checked.exact, inside, "exact")
+    u = torch.linspace(0.0, 1.0, _DATA_PIECE, dtype=torch.float64)
+    for cond in conditions:
+        pts = torch.cat([p[on] for p, _, on in (domain.boundary_curve(piece, u) for piece in cond.pieces)])
+        where = f"bcs[{cond.index}]"
+        check(cond.value, pts, f"{where}.value")
+        if cond.kind == "robin":
+            check(cond.a, pts, f"{where}.a")
+            require_nonzero(check(cond.b, pts, f"{where}.b"), pts, f"{where}.b", coords)
+
+
+def _build_domain(checked: CheckedSpec) -> geo.Domain:
+    classes = {"rectangle": geo.Rectangle, "disk": geo.Disk, "ellipse": geo.Ellipse,
+               "polygon": geo.Polygon, "triangle": geo.Triangle}
+    prims = {name: classes[p.type](name, *p.args) for name, p in checked.primitives.items()}
+    return geo.Domain(geo.parse_csg(checked.csg, prims, where="geometry.csg"), where="geometry")
 
 
 def _check_inside_box(domain: geo.Domain, box) -> None:
@@ -247,15 +240,13 @@ def match_pieces(patterns: list[str], domain: geo.Domain, where: str) -> tuple[s
     return tuple(n for n in domain.active_pieces if n in hit)
 
 
-def _resolve_conditions(spec, domain, expr, initial, final) -> tuple[Condition, ...]:
+def _resolve_conditions(spec, checked, domain, initial, final) -> tuple[Condition, ...]:
     t = spec.coords[1]
     owner: dict[tuple[str, str], int] = {}  # (slot, piece) -> bcs index; slot: boundary/value/rate
     out = []
     for i, bc in enumerate(spec.bcs):
         where = f"bcs[{i}]"
         if bc.type in INITIAL_KINDS:
-            if not spec.is_evolution:
-                raise SpecError(f"{where}.type", f"{bc.type} needs coords = ['x', 't']")
             if not initial:
                 raise SpecError(where, f"the domain has no edge on {t} = {t}0 (box[1][0])")
             pieces = initial if bc.on is None else match_pieces(bc.on, domain, f"{where}.on")
@@ -288,18 +279,12 @@ def _resolve_conditions(spec, domain, expr, initial, final) -> tuple[Condition, 
                     f"{where}.on", f"piece {p!r} already has a condition (bcs[{owner[slot, p]}])"
                 )
             owner[slot, p] = i
-        a = b = None
-        if bc.type == "robin":
-            a, b = expr(bc.a, f"{where}.a"), expr(bc.b, f"{where}.b")
-            if b == 0:
-                raise SpecError(f"{where}.b", "must not be 0 (a condition on u alone is dirichlet)")
-        out.append(Condition(bc.type, i, pieces, expr(bc.value, f"{where}.value"), a, b))
+        data = checked.conditions[i]
+        out.append(Condition(bc.type, i, pieces, data.value, data.a, data.b))
     return tuple(out)
 
 
-def _check_requirements(
-    spec, operator, kind, domain, conditions, initial, final
-) -> tuple[str, ...]:
+def _check_requirements(spec, kind, domain, conditions, initial, final) -> tuple[str, ...]:
     covered = {p for c in conditions if c.kind in BOUNDARY_KINDS for p in c.pieces}
     notes = []
     if not spec.is_evolution:
@@ -313,23 +298,6 @@ def _check_requirements(
             )
         return tuple(notes)
     t = spec.coords[1]
-    c = dict(zip(("u", "ux", "ut", "uxx", "utt", "uxt"), operator.coefficients, strict=True))
-    if kind == "elliptic":
-        raise SpecError(
-            "operator", f"elliptic in (x, {t}): a boundary-value problem needs coords = ['x', 'y']"
-        )
-    if kind == "parabolic" and (c["utt"] != 0 or c["uxt"] != 0 or c["ut"] == 0):
-        raise SpecError(
-            "operator", f"parabolic in {t} needs a u_{t} term and no u_{t}{t} or u_x{t} term"
-        )
-    if kind == "hyperbolic" and c["utt"] == 0:
-        raise SpecError(
-            "operator",
-            f"hyperbolic in {t} needs a u_{t}{t} term "
-            f"(the initial edge {t} = {t}0 is characteristic otherwise)",
-        )
-    if kind == "first-order" and c["ut"] == 0:
-        raise SpecError("operator", f"a first-order evolution problem needs a u_{t} term")
     kinds = {c.kind for c in conditions}
     values = {p for c in conditions if c.kind == "initial_value" for p in c.pieces}
     rates = {p for c in conditions if c.kind == "initial_rate" for p in c.pieces}

@@ -136,7 +136,7 @@ class RunSpec(_Model):
     """HyPINO refinement steps (the reference notebook finds 3–10 enough; `hyperpino solve` stops
     early when a step stops helping)."""
     finetune_steps: int = Field(default=0, ge=0, le=10_000_000)
-    seed: int = 0
+    seed: int = Field(default=0, ge=-(2**63), le=2**64 - 1)  # what torch.manual_seed takes
     device: Literal["auto", "cpu", "cuda"] = "auto"
     dtype: Literal["float32", "float64"] = "float32"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from hyperpino.errors import SpecError
 from hyperpino.pde.spec import Spec
 
 MAX_FILE_BYTES = 1_000_000
+MAX_NESTING = 64
+"""Deepest nesting of tables and lists (a spec needs 5); deeper files are refused while parsing."""
 FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
@@ -60,6 +63,12 @@ def _parse(text: str, fmt: str, where: str) -> Any:
         line = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(err, "problem", None) or "syntax error"
         raise SpecError(where, f"invalid YAML: {problem}{line}") from None
+    except ValueError as err:  # Python's limit on integer literals: 4300 digits
+        if "digits" not in str(err):
+            raise
+        kind = {"toml": "TOML", "json": "JSON", "yaml": "YAML"}[fmt]
+        raise SpecError(where, f"invalid {kind}: an integer with more than "
+                        f"{sys.get_int_max_str_digits()} digits") from None
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -79,11 +88,26 @@ _Yaml12Loader.add_implicit_resolver(
 )
 
 
+_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken,
+         yaml.BlockMappingStartToken)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
 def _load_yaml(text: str) -> Any:
-    # Aliases let a few hundred bytes expand to gigabytes; a spec never needs them.
+    # Aliases let a few hundred bytes expand to gigabytes; a spec never needs them. Deep nesting
+    # is refused while scanning: PyYAML's scanner slows down quadratically with the depth of
+    # flow collections (20,000 brackets took 20 s) before its parser runs out of recursion.
+    depth = 0
     for token in yaml.scan(text, Loader=_Yaml12Loader):
         if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
             raise SpecError("", "YAML anchors and aliases are not supported in spec files")
+        if isinstance(token, _OPEN):
+            depth += 1
+            if depth > MAX_NESTING:
+                line = token.start_mark.line + 1
+                raise SpecError("", f"nested too deeply (more than {MAX_NESTING} levels, line {line})")
+        elif isinstance(token, _CLOSE):
+            depth -= 1
     return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
 
 
@@ -132,8 +156,18 @@ def _path(loc: tuple) -> str:
         parts.append(part)
     path = ""
     for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        if part == "[key]":
+            continue  # pydantic's marker of a dict key that failed; the key itself is the last part
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _FIELD.match(str(part)):
+            path += f".{part}" if path else str(part)
+        else:  # a key as written in the file: quoted, so a newline or escape cannot reach the terminal
+            path += f"[{str(part)!r}]"
     return path
+
+
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _one_line(err: ValidationError) -> SpecError:

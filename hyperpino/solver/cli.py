@@ -35,6 +35,7 @@ def _process_start() -> float:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from hyperpino.durations import parse_duration
+    from hyperpino.pde.spec_check import check_spec
     from hyperpino.pde.spec_io import read_spec
 
     if args.spec is None:
@@ -45,7 +46,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             print(f"no spec given: solving the bundled example {path}", file=sys.stderr)
     else:
         path = Path(args.spec)
-    spec = read_spec(path)  # the one parse; schema errors before torch is imported
+    spec = read_spec(path)  # the one parse
+    check_spec(spec)  # all that needs no torch, before torch is imported: a bad spec fails in < 2 s
     budget = None if args.time_budget is None else parse_duration(args.time_budget, "--time-budget")
     if args.threads:
         import torch

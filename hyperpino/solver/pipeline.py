@@ -149,6 +149,9 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
 
     t = time.perf_counter()
     x, y, mask, u, residual = grid_solution(problem, ens)
+    route = "training from scratch" if scratch else "fine-tuning" if opts.trains else \
+        "refinement" if opts.refine else "the model's zero-shot generation"
+    require_finite_solution(problem, ens, x, y, mask, u, route)
     final = diagnose(problem, ens, seed=opts.seed)
     boundary = [BoundaryResidual(f"bcs[{c.index}]", c.kind, tuple(c.pieces), final["bc"][f"bcs[{c.index}]"],
                                  final["bc_max"][f"bcs[{c.index}]"])
@@ -168,6 +171,25 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     info.update(options=opts.to_json(), dtype=str(ens.weights.dtype).removeprefix("torch."))
     return SolveResult(problem, ens, x, y, u, mask, residual, boundary, history, kept, ref, errors, timings,
                        info, stopped, notes)
+
+
+def require_finite_solution(problem: Problem, ens: PINNEnsemble, x: np.ndarray, y: np.ndarray,
+                            mask: np.ndarray, u: np.ndarray, route: str) -> None:
+    """Raise :class:`HyperpinoError` when the solution ``u (n, n)`` is not finite on the domain
+    (``mask``): nothing is written then. The message names the cause as far as it is known: weights
+    that are not finite, or an overflow of finite weights, after ``route``."""
+    bad = mask & ~np.isfinite(u)
+    if not bad.any():
+        return
+    i, j = (int(k[0]) for k in np.nonzero(bad))
+    a, b = problem.coords
+    theta, weights = ens.theta()
+    broken = [name for name, v in {**theta, "weights": weights}.items() if not bool(torch.isfinite(v).all())]
+    cause = (f"the PINN's parameters {', '.join(broken[:3])} are not finite" if broken
+             else "the PINN overflows with finite parameters")
+    at = f"({a}, {b}) = ({x[j]:.6g}, {y[i]:.6g})"
+    raise HyperpinoError(f"{problem.name}: the solution is not finite at {at} ({u[i, j]}) after {route}: "
+                         f"{cause}; nothing was written")
 
 
 def history_loss(history: list[Step], before: Stage) -> float:

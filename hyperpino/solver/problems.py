@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from hyperpino.errors import HyperpinoError, OutOfFamilyError
+from hyperpino.pde.finite import require_finite
 from hyperpino.pde.problem import Problem
 
 
@@ -54,6 +55,8 @@ def exact_reference(problem: Problem):
     fn = to_torch(problem.exact, problem.coords)
     u = fn(torch.from_numpy(xx), torch.from_numpy(yy)).expand(xx.shape).double().numpy().copy()
     u[~mask] = np.nan
+    pts = np.stack([xx[mask], yy[mask]], -1)
+    require_finite(u[mask], pts, "exact", problem.coords)
     nan = float("nan")
     return ReferenceSolution(problem.name, u, mask, x, y, "exact", nan, nan, 0, 0, 0,
                              time.perf_counter() - t0, spec_json(problem.spec))

@@ -5,34 +5,32 @@ Primitives (``Rectangle``, ``Disk``, ``Ellipse``, ``Polygon``, ``Triangle``) com
 A :class:`Domain` analyses the result once — which pieces form its boundary, their lengths, the
 area — and samples interior and boundary points with outward normals; :func:`rasterize` turns it
 into images and :func:`plot_domain` into a picture.
+
+The names are imported on first use (PEP 562): the torch-free modules of this package
+(``_checks``, ``csg_syntax``) serve ``hyperpino check`` before torch is imported.
 """
 
-from hyperpino.pde.geometry.base import BBox, Difference, Geometry, Intersection, Primitive, Union
-from hyperpino.pde.geometry.csg_parse import parse_csg
-from hyperpino.pde.geometry.domain import BoundarySample, Domain
-from hyperpino.pde.geometry.ellipse import Ellipse
-from hyperpino.pde.geometry.plot import plot_domain
-from hyperpino.pde.geometry.polygon import Polygon, Triangle
-from hyperpino.pde.geometry.primitives import Disk, Rectangle
-from hyperpino.pde.geometry.raster import Raster, grid_points, rasterize
+from hyperpino._lazy import lazy_exports
 
-__all__ = [
-    "BBox",
-    "BoundarySample",
-    "Difference",
-    "Disk",
-    "Domain",
-    "Ellipse",
-    "Geometry",
-    "Intersection",
-    "Polygon",
-    "Primitive",
-    "Raster",
-    "Rectangle",
-    "Triangle",
-    "Union",
-    "grid_points",
-    "parse_csg",
-    "plot_domain",
-    "rasterize",
-]
+_EXPORTS = {
+    "BBox": ("base", "BBox"),
+    "BoundarySample": ("domain", "BoundarySample"),
+    "Difference": ("base", "Difference"),
+    "Disk": ("primitives", "Disk"),
+    "Domain": ("domain", "Domain"),
+    "Ellipse": ("ellipse", "Ellipse"),
+    "Geometry": ("base", "Geometry"),
+    "Intersection": ("base", "Intersection"),
+    "Polygon": ("polygon", "Polygon"),
+    "Primitive": ("base", "Primitive"),
+    "Raster": ("raster", "Raster"),
+    "Rectangle": ("primitives", "Rectangle"),
+    "Triangle": ("polygon", "Triangle"),
+    "Union": ("base", "Union"),
+    "grid_points": ("raster", "grid_points"),
+    "parse_csg": ("csg_parse", "parse_csg"),
+    "plot_domain": ("plot", "plot_domain"),
+    "rasterize": ("raster", "rasterize"),
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -1,11 +1,8 @@
-"""Safe parsing of CSG expressions such as ``"box - (hole1 | hole2)"``.
+"""Building a geometry from a CSG expression such as ``"box - (hole1 | hole2)"``.
 
-The text is size-checked, parsed into a Python syntax tree (``ast.parse`` only builds the tree;
-nothing is compiled to code or run) and walked with a whitelist: primitive names, the binary
-operators ``-`` (difference), ``|`` (union), ``&`` (intersection), and parentheses. Python's
-precedence applies: ``-`` binds tighter than ``&``, which binds tighter than ``|``. Length,
-bracket-nesting and operator-count limits run before the parser sees the text, so hostile input
-fails in microseconds.
+The text is checked by :func:`~hyperpino.pde.geometry.csg_syntax.csg_tree` (a whitelist over
+Python's syntax tree; nothing is compiled or run); the tree's names become primitives and its
+``-``, ``|``, ``&`` the CSG nodes.
 """
 
 from __future__ import annotations
@@ -13,89 +10,30 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
-from hyperpino.errors import GeometryError
 from hyperpino.pde.geometry.base import Difference, Geometry, Intersection, Union
+from hyperpino.pde.geometry.csg_syntax import MAX_DEPTH, MAX_LENGTH, MAX_OPERATORS, csg_tree
 
-MAX_LENGTH = 2000
-"""Characters in an expression."""
-
-MAX_DEPTH = 32
-"""Nesting of brackets."""
-
-MAX_OPERATORS = 128
-"""Binary operations in an expression (also bounds the recursion depth of the walk below)."""
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "MAX_OPERATORS", "parse_csg"]
 
 _NODES = {ast.Sub: Difference, ast.BitOr: Union, ast.BitAnd: Intersection}
-
-_OPERATOR_TEXT = {ast.Add: "+", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
-                  ast.Pow: "**", ast.MatMult: "@", ast.BitXor: "^", ast.LShift: "<<",
-                  ast.RShift: ">>"}
-
-_FORBIDDEN = {
-    ast.Call: "function calls are not allowed",
-    ast.Attribute: "attribute access is not allowed",
-    ast.Subscript: "subscripts are not allowed",
-    ast.Constant: "literals (numbers, strings) are not allowed",
-    ast.UnaryOp: "unary operators are not allowed (write 'a - b' for a difference)",
-    ast.Compare: "comparisons are not allowed",
-    ast.BoolOp: "'and'/'or' are not allowed (use '&' and '|')",
-    ast.Lambda: "lambdas are not allowed",
-}
 
 
 def parse_csg(text: str, primitives: Mapping[str, Geometry], *,
               where: str = "geometry.csg") -> Geometry:
     """The geometry ``text`` describes over the named ``primitives``.
 
-    Raises :class:`GeometryError` at ``where`` with a one-line message for anything but names of
-    ``primitives`` combined with ``-``, ``|``, ``&`` and parentheses, and for oversized input.
+    Raises :class:`~hyperpino.errors.GeometryError` at ``where`` with a one-line message for
+    anything but names of ``primitives`` combined with ``-``, ``|``, ``&`` and parentheses, and for
+    oversized input.
     """
-    if not isinstance(text, str):
-        raise GeometryError(where, f"expected a string, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise GeometryError(where, f"expression too long ({len(text)} characters, "
-                            f"at most {MAX_LENGTH})")
-    if not text.strip():
-        raise GeometryError(where, "empty expression")
-    depth = deepest = 0
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in ")]}":
-            depth -= 1
-    if deepest > MAX_DEPTH:
-        raise GeometryError(where, f"brackets nested too deeply ({deepest}, at most {MAX_DEPTH})")
-    n_ops = sum(text.count(op) for op in "-|&+*/%@^<>")
-    if n_ops > MAX_OPERATORS:
-        raise GeometryError(where, f"too many operators ({n_ops}, at most {MAX_OPERATORS})")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as err:
-        detail = getattr(err, "msg", None) or str(err) or type(err).__name__
-        raise GeometryError(where, f"not a valid CSG expression ({detail.splitlines()[0]})"
-                            ) from None
-    return _build(tree.body, primitives, where)
+    return _build(csg_tree(text, primitives, where=where), primitives)
 
 
-def _build(node: ast.AST, primitives: Mapping[str, Geometry], where: str) -> Geometry:
-    at = f" at column {node.col_offset + 1}" if hasattr(node, "col_offset") else ""
+def _build(node: ast.expr, primitives: Mapping[str, Geometry]) -> Geometry:
     if isinstance(node, ast.Name):
-        if node.id not in primitives:
-            known = ", ".join(sorted(primitives)[:20]) or "none"
-            raise GeometryError(where, f"unknown primitive {node.id!r}{at} (known: {known})")
         geometry = primitives[node.id]
         if not isinstance(geometry, Geometry):
             raise TypeError(f"primitives[{node.id!r}] is not a Geometry")
         return geometry
-    if isinstance(node, ast.BinOp):
-        cls = _NODES.get(type(node.op))
-        if cls is None:
-            sym = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
-            raise GeometryError(where, f"operator '{sym}'{at} is not allowed "
-                                "(use '-', '|', '&' and parentheses)")
-        return cls(_build(node.left, primitives, where), _build(node.right, primitives, where))
-    message = next((m for t, m in _FORBIDDEN.items() if isinstance(node, t)),
-                   f"{type(node).__name__} syntax is not allowed")
-    raise GeometryError(where, f"{message}{at}; use primitive names, '-', '|', '&' and "
-                        "parentheses")
+    assert isinstance(node, ast.BinOp)  # csg_tree allows names and the three operators only
+    return _NODES[type(node.op)](_build(node.left, primitives), _build(node.right, primitives))

@@ -15,7 +15,7 @@ from typing import final
 import torch
 from torch import Tensor
 
-from hyperpino.pde.geometry._checks import check_name, number, pair, positive
+from hyperpino.pde.geometry._checks import check_name, ellipse
 from hyperpino.pde.geometry.base import BBox, Geometry, Primitive, check_affine
 
 _ITERATIONS = 8
@@ -37,12 +37,8 @@ class Ellipse(Primitive):
     def __init__(self, name: str, center: tuple[float, float], semi_axes: tuple[float, float],
                  angle: float = 0.0):
         self.name = check_name(name)
-        where = f"geometry.primitives.{name}"
-        self.center = pair(f"{where}.center", center)
-        ab = pair(f"{where}.semi_axes", semi_axes)
-        self.semi_axes = (positive(f"{where}.semi_axes[0]", ab[0]),
-                          positive(f"{where}.semi_axes[1]", ab[1]))
-        self.angle = number(f"{where}.angle", angle)
+        self.center, self.semi_axes, self.angle = ellipse(f"geometry.primitives.{name}", center,
+                                                          semi_axes, angle)
         # Cumulative arc length at parameter angles linspace(0, 2 pi): trapezoid rule, which is
         # spectrally accurate for this smooth periodic speed.
         a, b = self.semi_axes

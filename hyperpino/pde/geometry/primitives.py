@@ -1,7 +1,8 @@
 """The rectangle and the disk: primitives with exact closed-form signed distances.
 
 The ellipse lives in ``ellipse.py``, polygons and triangles in ``polygon.py``. Constructors
-validate their numbers and raise :class:`GeometryError` at ``geometry.primitives.NAME.FIELD``.
+validate their numbers (:mod:`._checks`) and raise a ``GeometryError`` at
+``geometry.primitives.NAME.FIELD``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from typing import final
 import torch
 from torch import Tensor
 
-from hyperpino.errors import GeometryError
-from hyperpino.pde.geometry._checks import check_name, pair, positive
+from hyperpino.pde.geometry._checks import RECTANGLE_SIDES, check_name, disk, rectangle
 from hyperpino.pde.geometry._segments import segment_points, segment_project
 from hyperpino.pde.geometry.base import BBox, Geometry, Primitive, check_affine
 from hyperpino.pde.geometry.ellipse import Ellipse
@@ -27,16 +27,11 @@ class Rectangle(Primitive):
     arc-length fractions run in those directions.
     """
 
-    local_pieces = ("left", "right", "bottom", "top")
+    local_pieces = RECTANGLE_SIDES
 
     def __init__(self, name: str, min: tuple[float, float], max: tuple[float, float]):
         self.name = check_name(name)
-        where = f"geometry.primitives.{name}"
-        self.min = pair(f"{where}.min", min)
-        self.max = pair(f"{where}.max", max)
-        if not (self.min[0] < self.max[0] and self.min[1] < self.max[1]):
-            raise GeometryError(f"{where}.max", f"must exceed min in both x and y "
-                                f"(min = {list(self.min)}, max = {list(self.max)})")
+        self.min, self.max = rectangle(f"geometry.primitives.{name}", min, max)
 
     def _params(self) -> tuple:
         return self.min, self.max
@@ -90,9 +85,7 @@ class Disk(Primitive):
 
     def __init__(self, name: str, center: tuple[float, float], radius: float):
         self.name = check_name(name)
-        where = f"geometry.primitives.{name}"
-        self.center = pair(f"{where}.center", center)
-        self.radius = positive(f"{where}.radius", radius)
+        self.center, self.radius = disk(f"geometry.primitives.{name}", center, radius)
 
     def _params(self) -> tuple:
         return self.center, self.radius

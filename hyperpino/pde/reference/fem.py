@@ -79,10 +79,11 @@ def solve_steady(problem: Problem, h: float) -> FemSolution:
     c = dict(zip(TERMS, problem.operator.coefficients, strict=True))
     x, y = coords
     # A = -[[cxx, cxy/2], [cxy/2, cyy]]; b_eff = b + div A (see the module docstring)
-    axx, axy, ayy = (np_fn(-e, coords) for e in (c["uxx"], c["uxy"] / 2, c["uyy"]))
-    bx = np_fn(c["ux"] - diff(c["uxx"], x) - diff(c["uxy"] / 2, y), coords)
-    by = np_fn(c["uy"] - diff(c["uxy"] / 2, x) - diff(c["uyy"], y), coords)
-    cu, f = np_fn(c["u"], coords), np_fn(problem.source, coords)
+    op = "operator (a coefficient or its derivative)"
+    axx, axy, ayy = (np_fn(-e, coords, op) for e in (c["uxx"], c["uxy"] / 2, c["uyy"]))
+    bx = np_fn(c["ux"] - diff(c["uxx"], x) - diff(c["uxy"] / 2, y), coords, op)
+    by = np_fn(c["uy"] - diff(c["uxy"] / 2, x) - diff(c["uyy"], y), coords, op)
+    cu, f = np_fn(c["u"], coords, op), np_fn(problem.source, coords, "operator.source")
 
     # Coefficients are evaluated once at the quadrature points, not once per pair of basis functions.
     q = np.asarray(basis.global_coordinates())
@@ -98,7 +99,7 @@ def solve_steady(problem: Problem, h: float) -> FemSolution:
             continue
         if cond.kind == "dirichlet":
             dofs = basis.get_dofs(facets[sel]).all()
-            g = np_fn(cond.value, coords)(*basis.doflocs[:, dofs])
+            g = np_fn(cond.value, coords, f"bcs[{cond.index}].value")(*basis.doflocs[:, dofs])
             fixed.update(zip(dofs.tolist(), np.broadcast_to(g, dofs.shape).tolist(), strict=True))
             continue
         a_, b_ = (0, 1) if cond.kind == "neumann" else (cond.a, cond.b)
@@ -108,14 +109,15 @@ def solve_steady(problem: Problem, h: float) -> FemSolution:
         a_xx, a_xy, a_yy = (fn(*q) * np.ones(q.shape[1:]) for fn in (axx, axy, ayy))
         anx, any_ = a_xx * nx + a_xy * ny, a_xy * nx + a_yy * ny
         nan, tan = nx * anx + ny * any_, -ny * anx + nx * any_  # n·An, t·An with t = (-n_y, n_x)
-        ra, rb, rg = (np_fn(e, coords)(*q) * np.ones(q.shape[1:]) for e in (a_, b_, cond.value))
+        ra, rb, rg = (np_fn(e, coords, f"bcs[{cond.index}].{field}")(*q) * np.ones(q.shape[1:])
+                      for e, field in ((a_, "a"), (b_, "b"), (cond.value, "value")))
         A = A + asm(_edge, fb_basis, robin=nan * ra / rb, tan=tan).tocsr()
         rhs = rhs + asm(_load, fb_basis, f=nan * rg / rb)
     has_robin = any(c.kind == "robin" for c in problem.conditions)
     if not fixed and not has_robin and c["u"] == 0:
         raise HyperpinoError("reference solver: the discrete problem is singular (pure Neumann "
                              "data without a u term fixes u only up to a constant)")
-    u = _condensed_solve(A.tocsr(), rhs, fixed)
+    u = _condensed_solve(A.tocsr(), rhs, fixed, neumann_only=not fixed and not has_robin)
     return FemSolution(basis, u, float(h), int(mesh.t.max()) + 1, int(mesh.t.shape[1]),
                        time.perf_counter() - start)
 
@@ -139,7 +141,8 @@ def _edge(u, v, w):
     return w.robin * u * v - w.tan * dt * v
 
 
-def _condensed_solve(A: sp.csr_matrix, rhs: np.ndarray, fixed: dict[int, float]) -> np.ndarray:
+def _condensed_solve(A: sp.csr_matrix, rhs: np.ndarray, fixed: dict[int, float], *,
+                     neumann_only: bool = False) -> np.ndarray:
     """Solve ``A u = rhs`` with ``u[d] = fixed[d]`` (Dirichlet rows and columns removed)."""
     n = A.shape[0]
     u = np.zeros(n)
@@ -147,8 +150,14 @@ def _condensed_solve(A: sp.csr_matrix, rhs: np.ndarray, fixed: dict[int, float])
     u[d] = np.fromiter(fixed.values(), dtype=np.float64, count=len(fixed))
     free = np.setdiff1d(np.arange(n), d)
     reduced = rhs[free] - A[free][:, d] @ u[d]
+    if not (np.all(np.isfinite(reduced)) and np.all(np.isfinite(A.data))):
+        raise HyperpinoError("reference solver: the assembled system is not finite (an expression of "
+                             "the spec overflows at a quadrature point)")
     u[free] = spla.spsolve(A[free][:, free].tocsc(), reduced)
     if not np.all(np.isfinite(u)):
-        raise HyperpinoError("reference solver: the discrete problem is singular (pure Neumann "
-                             "data without a u term fixes u only up to a constant)")
+        if neumann_only:
+            raise HyperpinoError("reference solver: the discrete problem is singular (pure Neumann "
+                                 "data without a u term fixes u only up to a constant)")
+        raise HyperpinoError("reference solver: the discrete problem is singular (its operator has a "
+                             "non-trivial null space with these conditions, e.g. at an eigenvalue)")
     return u

@@ -15,6 +15,7 @@ import torch
 
 from hyperpino.pde.expr import symbol
 from hyperpino.pde.expr_torch import to_torch
+from hyperpino.pde.finite import require_finite
 
 NumFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -24,14 +25,24 @@ def _as_expr(expr: sympy.Expr | float) -> sympy.Expr:
     return expr if isinstance(expr, sympy.Basic) else sympy.Float(expr)
 
 
-def np_fn(expr: sympy.Expr, coords: tuple[str, str]) -> NumFn:
-    """``f(x, y) -> array`` of the broadcast shape of ``x`` and ``y`` (float64)."""
+def np_fn(expr: sympy.Expr, coords: tuple[str, str], where: str | None = None) -> NumFn:
+    """``f(x, y) -> array`` of the broadcast shape of ``x`` and ``y`` (float64).
+
+    With ``where`` (a spec field), values that are not finite raise a
+    :class:`~hyperpino.errors.SpecError` naming it and the point.
+    """
     fn = to_torch(_as_expr(expr), coords)
 
     def call(x, y):
         tx = torch.from_numpy(np.asarray(x, dtype=np.float64))
         ty = torch.from_numpy(np.asarray(y, dtype=np.float64))
-        return np.array(fn(tx, ty).numpy(), dtype=np.float64)
+        out = np.array(fn(tx, ty).numpy(), dtype=np.float64)
+        if where is not None and not np.all(np.isfinite(out)):
+            tx, ty = torch.broadcast_tensors(tx, ty)
+            values = np.broadcast_to(out, tuple(tx.shape))
+            require_finite(values.reshape(-1), torch.stack([tx.reshape(-1), ty.reshape(-1)], -1), where,
+                           coords)
+        return out
 
     return call
 

@@ -128,7 +128,7 @@ class _System:
             "ct": np_fn(c["uy"], coords), "ctt": np_fn(c["uyy"], coords),
             "cxt": np_fn(c["uxy"], coords), "cu": np_fn(c["u"], coords),
             "kxx": np_fn(-c["uxx"], coords), "bx": np_fn(c["ux"] - diff(c["uxx"], x), coords),
-            "cxx": np_fn(c["uxx"], coords), "f": np_fn(problem.source, coords),
+            "cxx": np_fn(c["uxx"], coords), "f": np_fn(problem.source, coords, "operator.source"),
         }
         doflocs = basis.doflocs[0]
         self.ends = [_End(int(np.argmin(np.abs(doflocs - xe))), s, _end_condition(problem, xe, tr))
@@ -148,10 +148,11 @@ class _System:
         self.Q = sp.csr_matrix((vals, (rows, cols)), shape=(basis.N, self.xq.size))
         self.zero_source = problem.source == 0
         ic = {cd.kind: cd for cd in problem.conditions if cd.kind in ("initial_value", "initial_rate")}
-        self.u0 = np_fn(ic["initial_value"].value, coords)
-        self.w0 = np_fn(ic["initial_rate"].value, coords) if "initial_rate" in ic else None
+        iv, ir = ic["initial_value"], ic.get("initial_rate")
+        self.u0 = np_fn(iv.value, coords, f"bcs[{iv.index}].value")
+        self.w0 = None if ir is None else np_fn(ir.value, coords, f"bcs[{ir.index}].value")
         self.dirichlet = [e for e in self.ends if e.cond is not None and e.cond.kind == "dirichlet"]
-        self.g = {e.dof: np_fn(e.cond.value, coords) for e in self.dirichlet}
+        self.g = {e.dof: np_fn(e.cond.value, coords, f"bcs[{e.cond.index}].value") for e in self.dirichlet}
         self.gt = {e.dof: np_fn(sympy.diff(e.cond.value, sympy.Symbol(t)), coords)
                    for e in self.dirichlet}
 
