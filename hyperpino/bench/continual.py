@@ -26,9 +26,10 @@ import torch
 
 from hyperpino.continual import targets
 from hyperpino.continual.benchmarks import build
+from hyperpino.continual.config import ContinualTrainConfig
 from hyperpino.continual.data import holdout
 from hyperpino.continual.methods import METHODS, TaskConditioned, build_method
-from hyperpino.continual.runner import TrainConfig, evaluate
+from hyperpino.continual.runner import evaluate
 from hyperpino.continual.runner import run as run_experiment
 
 PUBLISHED = {  # (CL1, CL3) in %, von Oswald et al. 2020 Table 1 (HNET: HNET+ENT; mean over 20 seeds)
@@ -48,18 +49,18 @@ class Setup:
 
     benchmark: str
     hidden: tuple[int, ...]
-    train: TrainConfig
+    train: ContinualTrainConfig
 
 
 FULL = (
-    Setup("split-mnist", (100, 100), TrainConfig(200, 64, 1e-3, "cosine", augment_shift=1)),
-    Setup("permuted-mnist", (300, 300), TrainConfig(500, 128, 1e-3, "cosine", augment_shift=1)),
+    Setup("split-mnist", (100, 100), ContinualTrainConfig(200, 64, 1e-3, "cosine", augment_shift=1)),
+    Setup("permuted-mnist", (300, 300), ContinualTrainConfig(500, 128, 1e-3, "cosine", augment_shift=1)),
 )
-QUICK = (Setup("split-digits", (32,), TrainConfig(25, 32, 1e-3)),)
+QUICK = (Setup("split-digits", (32,), ContinualTrainConfig(25, 32, 1e-3)),)
 SEEDS = 3
 
 
-def _one(bench, method_name: str, scenario: str, seed: int, cfg: TrainConfig, hidden,
+def _one(bench, method_name: str, scenario: str, seed: int, cfg: ContinualTrainConfig, hidden,
          options: dict | None = None) -> dict[str, float]:
     torch.manual_seed(seed)
     opts = OPTIONS.get(method_name, {}) if options is None else options

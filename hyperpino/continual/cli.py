@@ -78,11 +78,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from hyperpino.continual import targets
     from hyperpino.continual.benchmarks import build
+    from hyperpino.continual.config import ContinualTrainConfig
     from hyperpino.continual.methods import build_method
     from hyperpino.continual.methods.base import check_scenario
     from hyperpino.continual.metrics import summary
     from hyperpino.continual.plot import heatmap
-    from hyperpino.continual.runner import TrainConfig, run
+    from hyperpino.continual.runner import run
     from hyperpino.errors import HyperpinoError
 
     check_scenario(args.scenario)
@@ -94,7 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise HyperpinoError(f"--hidden: expected comma-separated widths, got {args.hidden!r}") from None
     bench = build(args.benchmark, n_tasks=args.tasks, data_dir=args.data_dir)
     opts = _options(args)
-    cfg = TrainConfig(steps_per_task=args.steps, batch_size=args.batch_size, lr=args.lr,
+    cfg = ContinualTrainConfig(steps_per_task=args.steps, batch_size=args.batch_size, lr=args.lr,
                       schedule=args.schedule, augment_shift=args.shift)
     out = Path(args.out or f"continual_out/{args.benchmark}-{args.method}-{args.scenario}")
 

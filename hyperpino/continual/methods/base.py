@@ -55,6 +55,12 @@ class Method(nn.Module):
     def set_progress(self, t: int, fraction: float) -> None:
         """The fraction of task ``t``'s steps done so far (for schedules)."""
 
+    def generators(self) -> dict[str, torch.Generator]:
+        """The method's own random streams that run across tasks, by name. The runner seeds them
+        from the run's seed and saves their states with every checkpoint
+        (:mod:`hyperpino.continual.streams`)."""
+        return {}
+
     def trainable(self, t: int) -> list[nn.Parameter]:
         """The parameters the optimiser of task ``t`` updates."""
         return [p for p in self.parameters() if p.requires_grad]

@@ -92,7 +92,10 @@ class HNET(TaskConditioned):
             self.snapshot = copy.deepcopy(self.hnet).requires_grad_(False)
         else:
             self.register_buffer("targets", torch.zeros(n_tasks, self.hnet.spec.numel))
-        self.reg_gen = torch.Generator().manual_seed(0)
+        self.reg_gen = torch.Generator().manual_seed(0)  # reseeded from the run's seed by the runner
+
+    def generators(self) -> dict[str, torch.Generator]:
+        return {"reg": self.reg_gen}
 
     # ------------------------------------------------------------------------------- weights
     def cond(self, idx: Tensor) -> Tensor:

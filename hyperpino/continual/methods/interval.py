@@ -82,7 +82,10 @@ class HyperInterval(TaskConditioned):
         self.radii = nn.ParameterList(nn.Parameter(torch.zeros(emb_dim)) for _ in range(n_tasks))
         self.register_buffer("targets", torch.zeros(3, n_tasks, self.hnet.spec.numel))
         self.scale, self.kappa = 1.0, 1.0
-        self.reg_gen = torch.Generator().manual_seed(0)
+        self.reg_gen = torch.Generator().manual_seed(0)  # reseeded from the run's seed by the runner
+
+    def generators(self) -> dict[str, torch.Generator]:
+        return {"reg": self.reg_gen}
 
     # ------------------------------------------------------------------------------- boxes
     def box(self, idx: Tensor, scale: float = 1.0) -> tuple[Tensor, Tensor]:
