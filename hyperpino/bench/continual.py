@@ -26,47 +26,41 @@ import torch
 
 from hyperpino.continual import targets
 from hyperpino.continual.benchmarks import build
-from hyperpino.continual.config import ContinualTrainConfig
 from hyperpino.continual.data import holdout
 from hyperpino.continual.methods import METHODS, TaskConditioned, build_method
+from hyperpino.continual.presets import Preset, preset
 from hyperpino.continual.runner import evaluate
 from hyperpino.continual.runner import run as run_experiment
+from hyperpino.errors import HyperpinoError
 
 PUBLISHED = {  # (CL1, CL3) in %, von Oswald et al. 2020 Table 1 (HNET: HNET+ENT; mean over 20 seeds)
     "split-mnist": {"hnet": (99.79, 69.48), "ewc": (99.12, 19.96), "si": (99.09, 19.99)},
     "permuted-mnist": {"hnet": (97.57, 91.75), "ewc": (95.96, 33.88), "si": (94.75, 29.31)},
 }
-OPTIONS = {  # per-method settings, chosen on the validation split (docs/continual.md, "Tuning")
-    "hnet": {"beta": 0.05, "reg_batch": 4}, "chunked": {"beta": 0.05, "reg_batch": 4},
-    "lstm": {"beta": 0.05, "reg_batch": 4}, "interval": {"beta": 0.05, "eps": 0.1, "reg_batch": 4},
-    "ewc": {"lam": 1e4}, "si": {"c": 100.0},
-}
+OPTIONS = ("only",)
+"""``hyperpino bench continual --only hnet,chunked``: run only these methods (all by default)."""
 
 
 @dataclass(frozen=True)
 class Setup:
-    """One benchmark's budget: the MLP target's hidden widths and the per-task training."""
+    """One benchmark with the preset it is run under."""
 
     benchmark: str
-    hidden: tuple[int, ...]
-    train: ContinualTrainConfig
+    preset: Preset
 
 
-FULL = (
-    Setup("split-mnist", (100, 100), ContinualTrainConfig(200, 64, 1e-3, "cosine", augment_shift=1)),
-    Setup("permuted-mnist", (300, 300), ContinualTrainConfig(500, 128, 1e-3, "cosine", augment_shift=1)),
-)
-QUICK = (Setup("split-digits", (32,), ContinualTrainConfig(25, 32, 1e-3)),)
+FULL = (Setup("split-mnist", preset("split-mnist")), Setup("permuted-mnist", preset("permuted-mnist")))
+QUICK = (Setup("split-digits", preset("quick")),)
 SEEDS = 3
 
 
-def _one(bench, method_name: str, scenario: str, seed: int, cfg: ContinualTrainConfig, hidden,
+def _one(bench, method_name: str, scenario: str, seed: int, chosen: Preset,
          options: dict | None = None) -> dict[str, float]:
-    torch.manual_seed(seed)
-    opts = OPTIONS.get(method_name, {}) if options is None else options
-    method = build_method(method_name, lambda o: targets.mlp(bench.input_shape, hidden, o),
+    torch.manual_seed(seed)  # as `hyperpino continual run` does before building each seed's method
+    opts = chosen.options(method_name) if options is None else options
+    method = build_method(method_name, lambda o: targets.mlp(bench.input_shape, chosen.hidden, o),
                           bench.n_tasks, bench.classes_per_task, scenario, **opts)
-    result = run_experiment(method, bench, cfg, seed=seed, progress=False)
+    result = run_experiment(method, bench, chosen.train, seed=seed, progress=False)
     out = {scenario: result["final_average"], f"{scenario}_forgetting": result["forgetting"]}
     if isinstance(method, TaskConditioned):  # same training serves CL3 (task inferred by entropy)
         method.scenario = "cl3"
@@ -74,21 +68,26 @@ def _one(bench, method_name: str, scenario: str, seed: int, cfg: ContinualTrainC
     return out
 
 
-def run(quick: bool, out_dir: Path) -> dict:
+def run(quick: bool, out_dir: Path, only: str | None = None) -> dict:
     torch.set_num_threads(1)
     start = time.perf_counter()
+    methods = METHODS if only is None else tuple(m.strip() for m in only.split(","))
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise HyperpinoError(f"bench continual: --only: unknown method {unknown[0]!r} "
+                             f"(known: {', '.join(METHODS)})")
     results: dict = {}
     for setup in QUICK if quick else FULL:
-        name, cfg = setup.benchmark, setup.train
+        name, chosen = setup.benchmark, setup.preset
         bench = build(name)
         results[name] = {}
-        for method_name in METHODS:
+        for method_name in methods:
             runs = []
             for seed in range(SEEDS):
                 t0 = time.perf_counter()
-                r = _one(bench, method_name, "cl1", seed, cfg, setup.hidden)
+                r = _one(bench, method_name, "cl1", seed, chosen)
                 if "cl3" not in r:
-                    r.update(_one(bench, method_name, "cl3", seed, cfg, setup.hidden))
+                    r.update(_one(bench, method_name, "cl3", seed, chosen))
                 runs.append(r)
                 print(f"[continual] {name} {method_name} seed {seed}: CL1 {100 * r['cl1']:.2f} "
                       f"CL3 {100 * r['cl3']:.2f} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
@@ -118,15 +117,15 @@ def markdown_table(results: dict) -> str:
 
 def sweep(benchmark: str, method: str, key: str, values: list[float], seeds: int = 1) -> dict[float, float]:
     """Validation CL1 accuracy (%) of ``method`` for each value of the option ``key`` (the other
-    options as in :data:`OPTIONS`), with the budget of :data:`FULL`, on the split held out of the
+    options as in the benchmark's preset), with the preset's budget, on the split held out of the
     training images."""
     torch.set_num_threads(1)
-    setup = next(s for s in FULL if s.benchmark == benchmark)
+    chosen = preset(benchmark)
     bench = holdout(build(benchmark))
     out = {}
     for v in values:
-        opts = {**OPTIONS.get(method, {}), key: v}
-        accs = [_one(bench, method, "cl1", seed, setup.train, setup.hidden, opts)["cl1"]
+        opts = {**chosen.options(method), key: v}
+        accs = [_one(bench, method, "cl1", seed, chosen, opts)["cl1"]
                 for seed in range(seeds)]
         out[v] = round(100 * float(np.mean(accs)), 2)
         print(f"[sweep] {benchmark} {method} {key}={v}: validation CL1 {out[v]:.2f} %", file=sys.stderr)
