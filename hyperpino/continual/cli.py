@@ -122,7 +122,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         torch.manual_seed(seed)
         try:
             method = build_method(args.method, make_target, bench.n_tasks, bench.classes_per_task,
-                                  args.scenario, **opts)
+                                  args.scenario, input_shape=bench.input_shape, **opts)
         except TypeError as err:  # an --option the method does not take
             raise HyperpinoError(f"--option: {err}") from None
         if not args.quiet:

@@ -6,9 +6,10 @@ both start from :func:`preset`, so the CLI with no options reproduces the README
 ``split-mnist``: 784-100-100 MLP, 200 Adam steps per task, batch 64, lr 1e-3 with a cosine decay
 per task, random ±1-pixel shifts. ``permuted-mnist``: 784-300-300 MLP, 500 steps, batch 128, the
 same schedule and shifts. Hypernetworks: β = 0.05, 4 random old tasks regularised per step;
-HyperInterval ε = 0.1; online EWC λ = 1e4; SI c = 100. The full-data benchmarks
-(``--data-dir``) use their shipped twin's settings; ``split-digits`` / ``permuted-digits`` a
-small quick one.
+HyperInterval ε = 0.1; online EWC λ = 1e4; SI c = 100. Task-conditioned methods infer the
+task (CL2/CL3) with per-task PPCA models (:mod:`hyperpino.continual.task_inference`). The
+full-data benchmarks (``--data-dir``) use their shipped twin's settings; ``split-digits`` /
+``permuted-digits`` a small quick one.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from typing import Any
 from hyperpino.continual.config import ContinualTrainConfig
 from hyperpino.errors import HyperpinoError
 
-_HYPERNET = {"beta": 0.05, "reg_batch": 4}
+_INFER = {"task_inference": "ppca"}
+_HYPERNET = {"beta": 0.05, "reg_batch": 4, **_INFER}
 
 METHOD_OPTIONS: dict[str, dict[str, Any]] = {
-    "hnet": _HYPERNET, "chunked": _HYPERNET, "lstm": _HYPERNET,
-    "interval": {"beta": 0.05, "eps": 0.1, "reg_batch": 4},
+    "hnet": _HYPERNET, "chunked": _HYPERNET, "lstm": _HYPERNET, "separate": _INFER,
+    "interval": {"beta": 0.05, "eps": 0.1, "reg_batch": 4, **_INFER},
     "ewc": {"lam": 1e4}, "si": {"c": 100.0},
 }
 """Each method's options (keyword arguments of its class), chosen on the validation split."""

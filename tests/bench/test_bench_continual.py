@@ -17,7 +17,7 @@ def test_quick_bench_of_one_method(tmp_path, capsys):
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     row = figures["results"]["split-digits"]["hnet"]
     assert set(figures["results"]["split-digits"]) == {"hnet"} and 50 < row["cl1"]["mean"] <= 100
-    assert "| split-digits | hnet |" in (tmp_path / "table.md").read_text()
+    assert "\n| HNET | " in (tmp_path / "table.md").read_text()
 
 
 def test_unknown_method_in_only_is_a_one_line_error(capsys):

@@ -162,6 +162,7 @@ class HNET(TaskConditioned):
 
     @torch.no_grad()
     def end_task(self, t: int, x: Tensor, y: Tensor) -> None:
+        super().end_task(t, x, y)
         if not self.train_prev_embeddings:
             self.embeddings[t].requires_grad_(False)
         if self.snapshot is not None:
