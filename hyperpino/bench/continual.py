@@ -38,7 +38,8 @@ PUBLISHED = {  # (CL1, CL3) in %, von Oswald et al. 2020 Table 1 (HNET: HNET+ENT
     "permuted-mnist": {"hnet": (97.57, 91.75), "ewc": (95.96, 33.88), "si": (94.75, 29.31)},
 }
 OPTIONS = ("only",)
-"""``hyperpino bench continual --only hnet,chunked``: run only these methods (all by default)."""
+"""``hyperpino bench continual --only split-mnist,hnet,chunked``: run only these benchmarks and/or
+methods (entries naming a benchmark filter the benchmarks, the others the methods)."""
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,16 @@ def _one(bench, method_name: str, scenario: str, seed: int, chosen: Preset,
 def run(quick: bool, out_dir: Path, only: str | None = None) -> dict:
     torch.set_num_threads(1)
     start = time.perf_counter()
-    methods = METHODS if only is None else tuple(m.strip() for m in only.split(","))
-    unknown = [m for m in methods if m not in METHODS]
+    setups = QUICK if quick else FULL
+    names = [m.strip() for m in only.split(",")] if only else []
+    unknown = [m for m in names if m not in METHODS and m not in {s.benchmark for s in setups}]
     if unknown:
-        raise HyperpinoError(f"bench continual: --only: unknown method {unknown[0]!r} "
-                             f"(known: {', '.join(METHODS)})")
+        raise HyperpinoError(f"bench continual: --only: unknown {unknown[0]!r} (known: "
+                             f"{', '.join([s.benchmark for s in setups] + list(METHODS))})")
+    methods = tuple(m for m in METHODS if m in names) or METHODS
+    setups = tuple(s for s in setups if s.benchmark in names) or setups
     results: dict = {}
-    for setup in QUICK if quick else FULL:
+    for setup in setups:
         name, chosen = setup.benchmark, setup.preset
         bench = build(name)
         results[name] = {}
