@@ -28,72 +28,81 @@ from hyperpino.continual import targets
 from hyperpino.continual.benchmarks import build
 from hyperpino.continual.data import holdout
 from hyperpino.continual.methods import METHODS, TaskConditioned, build_method
-from hyperpino.continual.runner import TrainConfig, evaluate
+from hyperpino.continual.presets import Preset, preset
+from hyperpino.continual.runner import evaluate
 from hyperpino.continual.runner import run as run_experiment
+from hyperpino.errors import HyperpinoError
 
 PUBLISHED = {  # (CL1, CL3) in %, von Oswald et al. 2020 Table 1 (HNET: HNET+ENT; mean over 20 seeds)
     "split-mnist": {"hnet": (99.79, 69.48), "ewc": (99.12, 19.96), "si": (99.09, 19.99)},
     "permuted-mnist": {"hnet": (97.57, 91.75), "ewc": (95.96, 33.88), "si": (94.75, 29.31)},
 }
-OPTIONS = {  # per-method settings, chosen on the validation split (docs/continual.md, "Tuning")
-    "hnet": {"beta": 0.05, "reg_batch": 4}, "chunked": {"beta": 0.05, "reg_batch": 4},
-    "lstm": {"beta": 0.05, "reg_batch": 4}, "interval": {"beta": 0.05, "eps": 0.1, "reg_batch": 4},
-    "ewc": {"lam": 1e4}, "si": {"c": 100.0},
-}
+OPTIONS = ("only",)
+"""``hyperpino bench continual --only split-mnist,hnet,chunked``: run only these benchmarks and/or
+methods (entries naming a benchmark filter the benchmarks, the others the methods)."""
 
 
 @dataclass(frozen=True)
 class Setup:
-    """One benchmark's budget: the MLP target's hidden widths and the per-task training."""
+    """One benchmark with the preset it is run under."""
 
     benchmark: str
-    hidden: tuple[int, ...]
-    train: TrainConfig
+    preset: Preset
 
 
-FULL = (
-    Setup("split-mnist", (100, 100), TrainConfig(200, 64, 1e-3, "cosine", augment_shift=1)),
-    Setup("permuted-mnist", (300, 300), TrainConfig(500, 128, 1e-3, "cosine", augment_shift=1)),
-)
-QUICK = (Setup("split-digits", (32,), TrainConfig(25, 32, 1e-3)),)
+FULL = (Setup("split-mnist", preset("split-mnist")), Setup("permuted-mnist", preset("permuted-mnist")))
+QUICK = (Setup("split-digits", preset("quick")),)
 SEEDS = 3
 
 
-def _one(bench, method_name: str, scenario: str, seed: int, cfg: TrainConfig, hidden,
+def _one(bench, method_name: str, scenario: str, seed: int, chosen: Preset,
          options: dict | None = None) -> dict[str, float]:
-    torch.manual_seed(seed)
-    opts = OPTIONS.get(method_name, {}) if options is None else options
-    method = build_method(method_name, lambda o: targets.mlp(bench.input_shape, hidden, o),
-                          bench.n_tasks, bench.classes_per_task, scenario, **opts)
-    result = run_experiment(method, bench, cfg, seed=seed, progress=False)
+    torch.manual_seed(seed)  # as `hyperpino continual run` does before building each seed's method
+    opts = chosen.options(method_name) if options is None else options
+    method = build_method(method_name, lambda o: targets.mlp(bench.input_shape, chosen.hidden, o),
+                          bench.n_tasks, bench.classes_per_task, scenario, input_shape=bench.input_shape,
+                          **opts)
+    result = run_experiment(method, bench, chosen.train, seed=seed, progress=False)
     out = {scenario: result["final_average"], f"{scenario}_forgetting": result["forgetting"]}
-    if isinstance(method, TaskConditioned):  # same training serves CL3 (task inferred by entropy)
+    if isinstance(method, TaskConditioned):  # the same training serves CL3, with either inference
         method.scenario = "cl3"
         out["cl3"] = float(np.mean(evaluate(method, bench, bench.n_tasks)))
+        method.inference = "entropy"
+        out["cl3_entropy"] = float(np.mean(evaluate(method, bench, bench.n_tasks)))
     return out
 
 
-def run(quick: bool, out_dir: Path) -> dict:
+def run(quick: bool, out_dir: Path, only: str | None = None) -> dict:
     torch.set_num_threads(1)
     start = time.perf_counter()
+    setups = QUICK if quick else FULL
+    names = [m.strip() for m in only.split(",")] if only else []
+    unknown = [m for m in names if m not in METHODS and m not in {s.benchmark for s in setups}]
+    if unknown:
+        raise HyperpinoError(f"bench continual: --only: unknown {unknown[0]!r} (known: "
+                             f"{', '.join([s.benchmark for s in setups] + list(METHODS))})")
+    methods = tuple(m for m in METHODS if m in names) or METHODS
+    setups = tuple(s for s in setups if s.benchmark in names) or setups
     results: dict = {}
-    for setup in QUICK if quick else FULL:
-        name, cfg = setup.benchmark, setup.train
+    for setup in setups:
+        name, chosen = setup.benchmark, setup.preset
         bench = build(name)
         results[name] = {}
-        for method_name in METHODS:
+        for method_name in methods:
             runs = []
             for seed in range(SEEDS):
                 t0 = time.perf_counter()
-                r = _one(bench, method_name, "cl1", seed, cfg, setup.hidden)
+                r = _one(bench, method_name, "cl1", seed, chosen)
                 if "cl3" not in r:
-                    r.update(_one(bench, method_name, "cl3", seed, cfg, setup.hidden))
+                    r.update(_one(bench, method_name, "cl3", seed, chosen))
                 runs.append(r)
                 print(f"[continual] {name} {method_name} seed {seed}: CL1 {100 * r['cl1']:.2f} "
                       f"CL3 {100 * r['cl3']:.2f} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
             results[name][method_name] = {
-                k: {"mean": round(100 * float(np.mean(v)), 2), "std": round(100 * float(np.std(v)), 2)}
-                for k in ("cl1", "cl3", "cl1_forgetting") for v in [[r[k] for r in runs]]
+                k: {"mean": round(100 * float(np.mean(v)), 2), "std": round(100 * float(np.std(v)), 2),
+                    "seeds": [round(100 * x, 2) for x in v]}
+                for k in ("cl1", "cl3", "cl3_entropy", "cl1_forgetting") if k in runs[0]
+                for v in [[r[k] for r in runs]]
             }
     table = markdown_table(results)
     (out_dir / "table.md").write_text(table)
@@ -102,30 +111,46 @@ def run(quick: bool, out_dir: Path) -> dict:
             "published": PUBLISHED, "seconds": round(time.perf_counter() - start, 1)}
 
 
+NAMES = {"hnet": "HNET", "chunked": "chunked HNET", "lstm": "LSTM hypernet", "interval": "HyperInterval",
+         "ewc": "online EWC", "si": "SI", "finetune": "fine-tuning", "separate": "one net per task",
+         "joint": "joint (upper bound)"}
+
+
 def markdown_table(results: dict) -> str:
-    lines = ["| benchmark | method | CL1 (%) | CL3 (%) | CL1 forgetting (pp) | published CL1 / CL3 |",
-             "|---|---|---|---|---|---|"]
-    for name, per_method in results.items():
-        for m, r in per_method.items():
-            pub = PUBLISHED.get(name, {}).get(m)
-            pub_s = f"{pub[0]} / {pub[1]}" if pub else "–"
-            lines.append(f"| {name} | {m} | {r['cl1']['mean']:.2f} ± {r['cl1']['std']:.2f} | "
-                         f"{r['cl3']['mean']:.2f} ± {r['cl3']['std']:.2f} | "
-                         f"{r['cl1_forgetting']['mean']:.2f} | {pub_s} |")
+    """The README's table: one row per method; per benchmark CL1, CL3 with the per-task generative
+    task inference (shared networks: their growing softmax) and CL3 with entropy inference; then
+    the published CL1, CL3 (von Oswald et al. 2020, Table 1). Mean ± std over seeds, in %."""
+    benches = list(results)
+    short = {"split-mnist": "Split", "permuted-mnist": "Permuted-10"}
+    head = ["method"]
+    for b in benches:
+        s = short.get(b, b)
+        head += [f"{s} CL1", f"{s} CL3", f"{s} CL3 (entropy)"]
+    head.append("published " + " / ".join(short.get(b, b) for b in benches) + " CL1, CL3")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for m in dict.fromkeys(m for b in benches for m in results[b]):
+        cells = [NAMES.get(m, m)]
+        for b in benches:
+            r = results[b].get(m)
+            cells += [f"{r[k]['mean']:.2f} ± {r[k]['std']:.2f}" if r and k in r else "–"
+                      for k in ("cl1", "cl3", "cl3_entropy")]
+        pubs = [PUBLISHED.get(b, {}).get(m) for b in benches]
+        cells.append(" / ".join(f"{p[0]}, {p[1]}" for p in pubs) if all(pubs) else "–")
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def sweep(benchmark: str, method: str, key: str, values: list[float], seeds: int = 1) -> dict[float, float]:
     """Validation CL1 accuracy (%) of ``method`` for each value of the option ``key`` (the other
-    options as in :data:`OPTIONS`), with the budget of :data:`FULL`, on the split held out of the
+    options as in the benchmark's preset), with the preset's budget, on the split held out of the
     training images."""
     torch.set_num_threads(1)
-    setup = next(s for s in FULL if s.benchmark == benchmark)
+    chosen = preset(benchmark)
     bench = holdout(build(benchmark))
     out = {}
     for v in values:
-        opts = {**OPTIONS.get(method, {}), key: v}
-        accs = [_one(bench, method, "cl1", seed, setup.train, setup.hidden, opts)["cl1"]
+        opts = {**chosen.options(method), key: v}
+        accs = [_one(bench, method, "cl1", seed, chosen, opts)["cl1"]
                 for seed in range(seeds)]
         out[v] = round(100 * float(np.mean(accs)), 2)
         print(f"[sweep] {benchmark} {method} {key}={v}: validation CL1 {out[v]:.2f} %", file=sys.stderr)

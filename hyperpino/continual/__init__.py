@@ -31,7 +31,7 @@ _EXPORTS = {
     "build_method": ("methods", "build_method"),
     "summary": ("metrics", "summary"),
     "output_regulariser": ("regulariser", "output_regulariser"),
-    "TrainConfig": ("runner", "TrainConfig"),
+    "ContinualTrainConfig": ("config", "ContinualTrainConfig"),
     "evaluate": ("runner", "evaluate"),
     "run": ("runner", "run"),
 }

@@ -4,11 +4,16 @@ Writes, under ``--out`` (default ``continual_out/BENCH-METHOD-SCENARIO``): per s
 the resumable state (``state.safetensors`` + ``state.json``), and ``results.json`` (accuracy
 matrices, final average accuracy, backward transfer, forgetting, mean ± std over seeds) and
 ``accuracy.png`` (the mean accuracy matrix). ``--json`` prints the summary as one JSON line.
+
+Settings not given on the command line come from the benchmark's preset
+(:mod:`hyperpino.continual.presets`, the ones behind the README's table), so
+``hyperpino continual run --benchmark permuted-mnist --method hnet --seeds 3`` reruns a README row.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -35,14 +40,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=positive_int, default=1, help="number of seeds (0..K-1)")
     p.add_argument("--tasks", type=positive_int, help="number of tasks (default: the benchmark's)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion IDX files or CIFAR python batches")
+    p.add_argument("--preset", help="named settings (default: the benchmark's own, the README's; see "
+                   "hyperpino/continual/presets.py); the options below override single ones")
     p.add_argument("--target", default="mlp", choices=["mlp", "cnn"], help="the network learnt per task")
-    p.add_argument("--hidden", default="100,100", help="MLP hidden widths (default 100,100)")
-    p.add_argument("--steps", type=positive_int, default=300, help="Adam steps per task")
-    p.add_argument("--batch-size", type=positive_int, default=64)
-    p.add_argument("--lr", type=positive_float, default=1e-3)
-    p.add_argument("--schedule", default="constant", help="constant or cosine (per task)")
-    p.add_argument("--shift", type=count, default=0, help="random ±K-pixel shifts of training digits")
-    p.add_argument("--beta", type=float, help="output-regulariser strength (hypernetwork methods)")
+    p.add_argument("--hidden", help="MLP hidden widths (preset: 100,100 Split, 300,300 Permuted)")
+    p.add_argument("--steps", type=positive_int, help="Adam steps per task (preset: 200 Split, 500 Permuted)")
+    p.add_argument("--batch-size", type=positive_int, help="preset: 64 Split, 128 Permuted")
+    p.add_argument("--lr", type=positive_float, help="preset: 1e-3")
+    p.add_argument("--schedule", help="constant or cosine per task (preset: cosine)")
+    p.add_argument("--shift", type=count, help="random ±K-pixel shifts of training digits (preset: 1)")
+    p.add_argument("--beta", type=float, help="output-regulariser strength (hypernetworks; preset 0.05)")
     p.add_argument("--mip", action="store_true", help="magnitude-invariant parametrisation (θ0 + encoding)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="further method option, e.g. lam=1e4, eps=2, nested=true, reg_batch=4")
@@ -52,10 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_run)
 
 
-def _options(args: argparse.Namespace) -> dict:
+def _options(args: argparse.Namespace, defaults: dict) -> dict:
+    """The method's options: the preset's, then ``--beta``/``--mip``/``--option`` on top."""
     from hyperpino.errors import HyperpinoError
 
-    opts: dict = {}
+    opts: dict = dict(defaults)
     if args.beta is not None:
         opts["beta"] = args.beta
     if args.mip:
@@ -84,20 +92,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hyperpino.continual.methods.base import check_scenario
     from hyperpino.continual.metrics import summary
     from hyperpino.continual.plot import heatmap
-    from hyperpino.continual.runner import TrainConfig, run
+    from hyperpino.continual.presets import preset
+    from hyperpino.continual.runner import run
     from hyperpino.errors import HyperpinoError
 
     check_scenario(args.scenario)
     if args.seeds < 1:
         raise HyperpinoError(f"--seeds: must be >= 1, got {args.seeds}")
+    chosen = preset(args.preset or args.benchmark)
     try:
-        hidden = tuple(int(w) for w in args.hidden.split(","))
+        hidden = tuple(int(w) for w in args.hidden.split(",")) if args.hidden else chosen.hidden
     except ValueError:
         raise HyperpinoError(f"--hidden: expected comma-separated widths, got {args.hidden!r}") from None
     bench = build(args.benchmark, n_tasks=args.tasks, data_dir=args.data_dir)
-    opts = _options(args)
-    cfg = TrainConfig(steps_per_task=args.steps, batch_size=args.batch_size, lr=args.lr,
-                      schedule=args.schedule, augment_shift=args.shift)
+    opts = _options(args, chosen.options(args.method))
+    given = {"steps_per_task": args.steps, "batch_size": args.batch_size, "lr": args.lr,
+             "schedule": args.schedule, "augment_shift": args.shift}
+    cfg = dataclasses.replace(chosen.train, **{k: v for k, v in given.items() if v is not None})
     out = Path(args.out or f"continual_out/{args.benchmark}-{args.method}-{args.scenario}")
 
     def make_target(outputs: int) -> torch.nn.Module:
@@ -105,14 +116,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
             return targets.small_cnn(bench.input_shape, outputs=outputs)
         return targets.mlp(bench.input_shape, hidden, outputs)
 
-    meta = {"benchmark": args.benchmark, "method": args.method, "scenario": args.scenario,
-            "tasks": bench.n_tasks, "target": args.target, "hidden": list(hidden), "options": opts}
+    meta = {"benchmark": args.benchmark, "preset": chosen.name, "method": args.method,
+            "scenario": args.scenario, "tasks": bench.n_tasks, "target": args.target,
+            "hidden": list(hidden), "options": opts}
     runs = []
     for seed in range(args.seeds):
         torch.manual_seed(seed)
         try:
             method = build_method(args.method, make_target, bench.n_tasks, bench.classes_per_task,
-                                  args.scenario, **opts)
+                                  args.scenario, input_shape=bench.input_shape, **opts)
         except TypeError as err:  # an --option the method does not take
             raise HyperpinoError(f"--option: {err}") from None
         if not args.quiet:

@@ -1,61 +1,35 @@
 """The experiment loop: learn the tasks in order, evaluate all seen tasks after each, save state.
 
-After task ``j`` the method's state goes to ``out_dir/state.safetensors`` and the accuracy matrix
-so far to ``out_dir/state.json`` (both written to a temporary file and renamed, so an interrupted
-run never leaves a torn checkpoint); a rerun with the same settings resumes after the last
-finished task. Each task's randomness is seeded from ``(seed, task)``, so a resumed run continues
-exactly as an uninterrupted one would.
+After task ``j`` the method's state and the states of all random streams
+(:mod:`hyperpino.continual.streams`) go to ``out_dir/state.safetensors`` and the accuracy matrix
+so far to ``out_dir/state.json`` (both through :func:`hyperpino.files.write_atomic`, so an
+interrupted run never leaves a torn checkpoint); a rerun with the same settings resumes after the
+last finished task. Each task's training stream is seeded from ``(seed, task)`` and the method's
+own generators (which old tasks are regularised) are restored from the checkpoint, so a resumed
+run continues exactly as an uninterrupted one would.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import sys
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from tqdm import tqdm
 
+from hyperpino.continual import streams
 from hyperpino.continual.augment import random_shift
+from hyperpino.continual.config import ContinualTrainConfig
 from hyperpino.continual.data import Benchmark
 from hyperpino.continual.methods.base import Method
 from hyperpino.continual.metrics import summary
-from hyperpino.errors import CheckpointError, HyperpinoError
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Per-task optimisation budget (Adam, a fresh optimiser per task as in hypercl).
-
-    ``schedule``: ``"constant"`` or ``"cosine"`` (the learning rate decays to 0 over each task's
-    steps). ``augment_shift``: random translations of up to this many pixels of each training
-    image (applied before a Permuted task's permutation; :mod:`hyperpino.continual.augment`)."""
-
-    steps_per_task: int = 300
-    batch_size: int = 64
-    lr: float = 1e-3
-    schedule: str = "constant"
-    augment_shift: int = 0
-    eval_chunk: int = 2048
-
-    def __post_init__(self) -> None:
-        if self.schedule not in ("constant", "cosine"):
-            raise HyperpinoError(f"TrainConfig.schedule: unknown {self.schedule!r} (known: constant, cosine)")
-        if self.steps_per_task < 1 or self.batch_size < 1 or not self.lr > 0 or self.augment_shift < 0:
-            raise HyperpinoError(f"TrainConfig: steps, batch size and lr must be positive, the shift "
-                                 f">= 0 (got {self})")
-
-    def lr_at(self, step: int) -> float:
-        if self.schedule == "constant":
-            return self.lr
-        return 0.5 * self.lr * (1 + math.cos(math.pi * step / self.steps_per_task))
+from hyperpino.errors import CheckpointError
+from hyperpino.files import read_safetensors, write_atomic, write_text_atomic
 
 
 def _batches(bench: Benchmark, t: int, replay_all: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -78,10 +52,11 @@ def _augment(bench: Benchmark, x: torch.Tensor, tasks: torch.Tensor, shift: int,
     return out
 
 
-def fit_task(method: Method, bench: Benchmark, t: int, cfg: TrainConfig, seed: int, progress: bool) -> float:
+def fit_task(method: Method, bench: Benchmark, t: int, cfg: ContinualTrainConfig, seed: int,
+             progress: bool) -> float:
     """Train ``method`` on task ``t``; returns the mean loss of the last 10% of steps."""
-    torch.manual_seed(seed * 1000 + t)
-    gen = torch.Generator().manual_seed(seed * 1000 + t)
+    torch.manual_seed(streams.task_seed(seed, t))
+    gen = torch.Generator().manual_seed(streams.task_seed(seed, t))
     x, y, tasks = _batches(bench, t, method.replay_all)
     method.train()
     method.begin_task(t)
@@ -124,16 +99,10 @@ def evaluate(method: Method, bench: Benchmark, n_seen: int, chunk: int = 2048) -
     return acc
 
 
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(str(tmp))
-    os.replace(tmp, path)
-
-
 def run(
     method: Method,
     bench: Benchmark,
-    cfg: TrainConfig,
+    cfg: ContinualTrainConfig,
     *,
     seed: int = 0,
     out_dir: Path | None = None,
@@ -148,28 +117,45 @@ def run(
     acc = np.full((bench.n_tasks, bench.n_tasks), np.nan)
     done = 0
     if out_dir is not None and (out_dir / "state.json").is_file():
-        saved = json.loads((out_dir / "state.json").read_text())
-        if saved.get("meta") != json.loads(json.dumps(meta)):
-            raise CheckpointError(f"{out_dir}/state.json: was written by a run with other settings "
-                                  f"({saved.get('meta')}); use another --out or delete it")
-        state = load_file(str(out_dir / "state.safetensors"))
-        own = method.state_dict()
-        bad = sorted(set(own) ^ set(state)) or [k for k in own if own[k].shape != state[k].shape]
-        if bad:
-            raise CheckpointError(f"{out_dir}/state.safetensors: keys/shapes do not fit (first: {bad[0]})")
-        method.load_state_dict(state, strict=True)
-        done = int(saved["tasks_done"])
-        acc[:, :done] = np.array(saved["acc"], dtype=float)[:, :done]
+        done = _resume(method, out_dir, meta, acc)
+    else:
+        streams.seed_method(method, seed)
     for t in range(done, bench.n_tasks):
         fit_task(method, bench, t, cfg, seed, progress)
         acc[:, t] = evaluate(method, bench, t + 1, cfg.eval_chunk)
         if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            tensors = {k: v.detach().clone().contiguous() for k, v in method.state_dict().items()}
-            _atomic(out_dir / "state.safetensors", lambda p, s=tensors: save_file(s, p))
-            record = {"meta": meta, "tasks_done": t + 1, "acc": _nan_to_none(acc)}
-            _atomic(out_dir / "state.json", lambda p, r=record: Path(p).write_text(json.dumps(r, indent=1)))
+            _save(method, out_dir, {"meta": meta, "tasks_done": t + 1, "acc": _nan_to_none(acc)})
     return {"acc": _nan_to_none(acc), **summary(acc)}
+
+
+def _save(method: Method, out_dir: Path, record: dict[str, Any]) -> None:
+    """The method's state and every random stream's state, then the record that points to them
+    (each file written atomically; the JSON last, so it never names a state not yet written)."""
+    tensors = {k: v.detach().clone().contiguous() for k, v in method.state_dict().items()}
+    tensors.update(streams.capture(method))
+    write_atomic(out_dir / "state.safetensors", lambda p: save_file(tensors, str(p)))
+    write_text_atomic(out_dir / "state.json", json.dumps(record, indent=1))
+
+
+def _resume(method: Method, out_dir: Path, meta: dict[str, Any], acc: np.ndarray) -> int:
+    """Load a checkpoint into ``method`` (state and random streams) and ``acc``; returns the number
+    of finished tasks."""
+    saved = json.loads((out_dir / "state.json").read_text())
+    if saved.get("meta") != json.loads(json.dumps(meta)):
+        raise CheckpointError(f"{out_dir}/state.json: was written by a run with other settings "
+                              f"({saved.get('meta')}); use another --out or delete it")
+    where = out_dir / "state.safetensors"
+    state, _ = read_safetensors(where, "continual checkpoint")
+    rng = {k: state.pop(k) for k in list(state) if k.startswith(streams.PREFIX)}
+    own = method.state_dict()
+    bad = sorted(set(own) ^ set(state)) or [k for k in own if own[k].shape != state[k].shape]
+    if bad:
+        raise CheckpointError(f"{where}: keys/shapes do not fit (first: {bad[0]})")
+    method.load_state_dict(state, strict=True)
+    streams.restore(method, rng, str(where))
+    done = int(saved["tasks_done"])
+    acc[:, :done] = np.array(saved["acc"], dtype=float)[:, :done]
+    return done
 
 
 def _nan_to_none(a: np.ndarray) -> list[list[float | None]]:

@@ -25,3 +25,24 @@ def test_bad_flags_exit_2_with_one_line(capsys):
     assert err.startswith("error: --method") and "\n" not in err
     assert main(["continual", "run", "--benchmark", "split-fashion", "--quiet"]) == 2
     assert "--data-dir" in capsys.readouterr().err
+
+
+def test_unset_options_come_from_the_benchmarks_preset(tmp_path, capsys):
+    from hyperpino.continual.presets import preset
+
+    out = tmp_path / "perm"
+    assert main(["continual", "run", "--benchmark", "permuted-mnist", "--tasks", "2", "--steps", "1",
+                 "--option", "reg_batch=1", "--out", str(out), "--quiet"]) == 0
+    result = json.loads((out / "results.json").read_text())
+    chosen = preset("permuted-mnist")
+    assert result["preset"] == "permuted-mnist" and result["hidden"] == list(chosen.hidden) == [300, 300]
+    assert result["options"] == {**chosen.options("hnet"), "reg_batch": 1}
+    assert result["options"]["beta"] == 0.05
+    train = json.loads((out / "seed0" / "state.json").read_text())["meta"]["train"]
+    assert train == {**chosen.train.__dict__, "steps_per_task": 1}
+    assert (train["batch_size"], train["schedule"], train["augment_shift"]) == (128, "cosine", 1)
+
+
+def test_unknown_preset_is_a_one_line_error(capsys):
+    assert main(["continual", "run", "--benchmark", "split-digits", "--preset", "nope", "--quiet"]) == 2
+    assert capsys.readouterr().err.strip().startswith("error: --preset")

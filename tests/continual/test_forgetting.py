@@ -6,10 +6,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from hyperpino.continual.config import ContinualTrainConfig
 from hyperpino.continual.methods import build_method
-from hyperpino.continual.runner import TrainConfig, run
+from hyperpino.continual.runner import run
 
-CFG = TrainConfig(steps_per_task=150, batch_size=32, lr=3e-3)
+CFG = ContinualTrainConfig(steps_per_task=150, batch_size=32, lr=3e-3)
 
 
 def tiny(outputs: int) -> nn.Module:
@@ -36,7 +37,7 @@ def test_hnet_keeps_old_tasks_while_finetuning_forgets(conflicting_tasks):
 
 def test_resume_continues_like_an_uninterrupted_run(conflicting_tasks, tmp_path):
     b = conflicting_tasks
-    cfg = TrainConfig(steps_per_task=40, batch_size=32, lr=3e-3)
+    cfg = ContinualTrainConfig(steps_per_task=40, batch_size=32, lr=3e-3)
 
     def fresh():
         torch.manual_seed(0)

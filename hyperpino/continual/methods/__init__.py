@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -32,20 +33,36 @@ def build_method(
     n_tasks: int,
     classes_per_task: int,
     scenario: Scenario,
+    *,
+    input_shape: tuple[int, ...] | None = None,
     **options: Any,
 ) -> Method:
     """The method ``name`` for a benchmark; ``make_target(outputs)`` builds the network (called
     with ``C`` for task-conditioned methods, with ``T·C`` or ``C`` for a shared network);
-    ``options``: keyword arguments of the method's class (``beta``, ``mip``, ``lam``, ...)."""
+    ``options``: keyword arguments of the method's class (``beta``, ``mip``, ``lam``, ...), and
+    for task-conditioned methods ``task_inference="ppca"`` (per-task generative models for CL2/CL3,
+    :mod:`hyperpino.continual.task_inference`; needs ``input_shape``) or ``"entropy"``."""
     if name not in METHODS:
         raise HyperpinoError(f"--method: unknown {name!r} (known: {', '.join(METHODS)})")
     common = (n_tasks, classes_per_task, scenario)
+    inference = options.pop("task_inference", "entropy")
+    if inference not in ("entropy", "ppca"):
+        raise HyperpinoError(f"--option task_inference: unknown {inference!r} (known: entropy, ppca)")
+    method: Method
     if name in ("hnet", "chunked", "lstm"):
-        return HNET(make_target(classes_per_task), *common, generator=name, **options)
-    if name == "interval":
-        return HyperInterval(make_target(classes_per_task), *common, **options)
-    if name == "separate":
-        return Separate(make_target(classes_per_task), *common, **options)
-    shared = make_target(shared_outputs(*common))
-    cls = {"ewc": OnlineEWC, "si": SI, "finetune": Finetune, "joint": Joint}[name]
-    return cls(shared, *common, **options)
+        method = HNET(make_target(classes_per_task), *common, generator=name, **options)
+    elif name == "interval":
+        method = HyperInterval(make_target(classes_per_task), *common, **options)
+    elif name == "separate":
+        method = Separate(make_target(classes_per_task), *common, **options)
+    else:
+        if inference != "entropy":
+            raise HyperpinoError(f"--option task_inference: {name} has one shared network, no task to infer")
+        shared = make_target(shared_outputs(*common))
+        cls = {"ewc": OnlineEWC, "si": SI, "finetune": Finetune, "joint": Joint}[name]
+        return cls(shared, *common, **options)
+    if inference == "ppca":
+        if input_shape is None:
+            raise HyperpinoError("task_inference=ppca: build_method needs input_shape")
+        method.use_generative_inference(math.prod(input_shape))
+    return method

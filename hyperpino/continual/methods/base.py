@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hyperpino.continual.inference import infer_by_entropy, predictions
+from hyperpino.continual.task_inference import PPCATaskInference
 from hyperpino.errors import HyperpinoError
 
 Scenario = Literal["cl1", "cl2", "cl3"]
@@ -55,6 +56,12 @@ class Method(nn.Module):
     def set_progress(self, t: int, fraction: float) -> None:
         """The fraction of task ``t``'s steps done so far (for schedules)."""
 
+    def generators(self) -> dict[str, torch.Generator]:
+        """The method's own random streams that run across tasks, by name. The runner seeds them
+        from the run's seed and saves their states with every checkpoint
+        (:mod:`hyperpino.continual.streams`)."""
+        return {}
+
     def trainable(self, t: int) -> list[nn.Parameter]:
         """The parameters the optimiser of task ``t`` updates."""
         return [p for p in self.parameters() if p.requires_grad]
@@ -82,7 +89,26 @@ class Method(nn.Module):
 
 
 class TaskConditioned(Method):
-    """Methods with one set of target weights per task; subclasses implement :meth:`logits`."""
+    """Methods with one set of target weights per task; subclasses implement :meth:`logits`.
+
+    CL2/CL3 task inference: by the entropy of each task's head (default), or, after
+    :meth:`use_generative_inference`, by per-task generative models fitted when each task ends
+    (:mod:`hyperpino.continual.task_inference`). :attr:`inference` switches between the two at
+    evaluation time (``"entropy"`` or ``"ppca"``)."""
+
+    def __init__(self, n_tasks: int, classes_per_task: int, scenario: Scenario):
+        super().__init__(n_tasks, classes_per_task, scenario)
+        self.task_models: PPCATaskInference | None = None
+        self.inference = "entropy"
+
+    def use_generative_inference(self, input_dim: int, rank: int = 20) -> None:
+        """Fit a PPCA model of every task's inputs at :meth:`end_task` and infer tasks with it."""
+        self.task_models = PPCATaskInference(self.n_tasks, input_dim, rank)
+        self.inference = "ppca"
+
+    def end_task(self, t: int, x: Tensor, y: Tensor) -> None:
+        if self.task_models is not None:
+            self.task_models.fit(t, x)
 
     def logits(self, x: Tensor, n_seen: int) -> Tensor:
         """``x (N, ...) -> (n_seen, N, C)``: every seen task's network on the same inputs."""
@@ -92,7 +118,12 @@ class TaskConditioned(Method):
         return F.cross_entropy(logits, y)
 
     def infer_task(self, x: Tensor, n_seen: int, logits: Tensor) -> Tensor:
-        """``(N,)``: the task each sample is assigned to (entropy; HyperInterval overrides)."""
+        """``(N,)``: the task each sample is assigned to (generative models, or entropy;
+        HyperInterval overrides the entropy rule)."""
+        if self.inference == "ppca":
+            if self.task_models is None:
+                raise HyperpinoError("task_inference: 'ppca' needs use_generative_inference() first")
+            return self.task_models.infer(x, n_seen)
         return infer_by_entropy(logits)
 
     @torch.no_grad()

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call
 
+from hyperpino.continual.features import UnitRMS
 from hyperpino.continual.methods.base import Scenario, TaskConditioned
 from hyperpino.continual.regulariser import output_regulariser, previous_tasks
 from hyperpino.hypernet import FunctionalTarget, HyperNetConfig, HyperNetwork
@@ -76,12 +77,16 @@ class HNET(TaskConditioned):
         train_prev_embeddings: bool = False,
         init_prev_embedding: bool = False,
         mip: bool = False,
+        unit_features: bool = False,
     ):
         super().__init__(n_tasks, classes_per_task, scenario)
         config = config or GENERATORS[generator]
         if mip:
             config = dataclasses.replace(config, mip=True, encoding="cos_sin")
         self.hnet = HyperNetwork.for_module(target, cond_dim=emb_dim, config=config)
+        if unit_features:  # the head's input at mean square 1 for every task (features.py)
+            trunk = self.hnet.trunk
+            self.hnet.trunk = UnitRMS() if trunk is None else nn.Sequential(trunk, UnitRMS())
         self.f = FunctionalTarget(target, self.hnet.spec)
         self.embeddings = nn.ParameterList(nn.Parameter(torch.randn(emb_dim)) for _ in range(n_tasks))
         self.beta, self.reg_batch, self.lookahead = beta, reg_batch, lookahead
@@ -92,7 +97,10 @@ class HNET(TaskConditioned):
             self.snapshot = copy.deepcopy(self.hnet).requires_grad_(False)
         else:
             self.register_buffer("targets", torch.zeros(n_tasks, self.hnet.spec.numel))
-        self.reg_gen = torch.Generator().manual_seed(0)
+        self.reg_gen = torch.Generator().manual_seed(0)  # reseeded from the run's seed by the runner
+
+    def generators(self) -> dict[str, torch.Generator]:
+        return {"reg": self.reg_gen}
 
     # ------------------------------------------------------------------------------- weights
     def cond(self, idx: Tensor) -> Tensor:
@@ -154,6 +162,7 @@ class HNET(TaskConditioned):
 
     @torch.no_grad()
     def end_task(self, t: int, x: Tensor, y: Tensor) -> None:
+        super().end_task(t, x, y)
         if not self.train_prev_embeddings:
             self.embeddings[t].requires_grad_(False)
         if self.snapshot is not None:

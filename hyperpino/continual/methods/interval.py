@@ -82,7 +82,10 @@ class HyperInterval(TaskConditioned):
         self.radii = nn.ParameterList(nn.Parameter(torch.zeros(emb_dim)) for _ in range(n_tasks))
         self.register_buffer("targets", torch.zeros(3, n_tasks, self.hnet.spec.numel))
         self.scale, self.kappa = 1.0, 1.0
-        self.reg_gen = torch.Generator().manual_seed(0)
+        self.reg_gen = torch.Generator().manual_seed(0)  # reseeded from the run's seed by the runner
+
+    def generators(self) -> dict[str, torch.Generator]:
+        return {"reg": self.reg_gen}
 
     # ------------------------------------------------------------------------------- boxes
     def box(self, idx: Tensor, scale: float = 1.0) -> tuple[Tensor, Tensor]:
@@ -153,6 +156,7 @@ class HyperInterval(TaskConditioned):
 
     @torch.no_grad()
     def end_task(self, t: int, x: Tensor, y: Tensor) -> None:
+        super().end_task(t, x, y)
         self.embeddings[t].requires_grad_(False)
         self.radii[t].requires_grad_(False)
         self.targets[:, : t + 1] = self._flat_bounds(torch.arange(t + 1))
@@ -162,6 +166,8 @@ class HyperInterval(TaskConditioned):
         return self.f(self.weights(torch.arange(n_seen)), x)
 
     def infer_task(self, x: Tensor, n_seen: int, logits: Tensor) -> Tensor:
+        if self.inference != "entropy":
+            return super().infer_task(x, n_seen, logits)
         return infer_by_interval_entropy(*self.logit_bounds(x, torch.arange(n_seen)))
 
     @torch.no_grad()
