@@ -11,9 +11,11 @@ Layout of a file (``hyperpino mixer data`` writes it; user files in the same lay
     /<split>/params    (E, P) float         true parameters, NaN-padded (optional; for reports only)
 
 ``<split>`` is one of ``train``, ``test`` (new initial conditions of the training environments),
-``adapt`` (new environments, few trajectories) and ``adapt_test`` (new initial conditions of those).
-Only ``train`` is required. Environments differ in their time span ``S_e`` (ODEBench families have
-different horizons); the model integrates in τ and scales its vector field by ``S_e``.
+``adapt`` (new environments, few trajectories), ``adapt_test`` (new initial conditions of those)
+and ``val`` (further new initial conditions of the training environments, for model selection and
+searches, so the test split is never tuned on). Only ``train`` is required. Environments differ in
+their time span ``S_e`` (ODEBench families have different horizons); the model integrates in τ and
+scales its vector field by ``S_e``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from hyperpino.errors import SpecError
 from hyperpino.files import write_atomic
 
 FORMAT = "hyperpino.mixer/1"
-SPLITS = ("train", "test", "adapt", "adapt_test")
+SPLITS = ("train", "test", "adapt", "adapt_test", "val")
 
 
 @dataclass

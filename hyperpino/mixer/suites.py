@@ -48,6 +48,8 @@ class SuiteConfig:
     n_test: int = 8
     n_adapt: int = 1
     n_adapt_test: int = 8
+    n_val: int = 0
+    """Trajectories per training environment in the ``val`` split (0: no ``val`` split)."""
     n_t: int = 20
     horizon: float = 1.0
     families: tuple[str, ...] | None = None
@@ -60,6 +62,8 @@ class SuiteConfig:
                      "n_adapt_test"):
             if getattr(self, name) < 1:
                 raise SpecError(name, f"must be >= 1, got {getattr(self, name)}")
+        if self.n_val < 0:
+            raise SpecError("n_val", f"must be >= 0, got {self.n_val}")
         if self.n_t < 2 or not 0 < self.horizon <= 1:
             raise SpecError("n_t/horizon", "need n_t >= 2 and 0 < horizon <= 1")
 
@@ -127,7 +131,7 @@ def _split(cfg: SuiteConfig, envs, which: str, n_traj: int, first_env_id: int) -
     split_no = SPLITS.index(which)
     Xs, ts, fams, pars = [], [], [], []
     for name, system, fam, train_p, adapt_p in envs:
-        plist = train_p if which in ("train", "test") else adapt_p
+        plist = train_p if which in ("train", "test", "val") else adapt_p
         for k, p in enumerate(plist):
             # One seed stream per (split, family, environment): test never redraws train's ICs.
             rng = np.random.default_rng([cfg.seed, split_no, fam, k])
@@ -151,10 +155,12 @@ def _split(cfg: SuiteConfig, envs, which: str, n_traj: int, first_env_id: int) -
 
 
 def generate(cfg: SuiteConfig, progress: bool = False) -> Dataset:
-    """All four splits of a suite. Environment ids: training envs ``0..E-1``, adaptation envs after."""
+    """The splits of a suite (``val`` only when ``cfg.n_val > 0``). Environment ids: training envs
+    ``0..E-1``, adaptation envs after."""
     envs = _environments(cfg)
     n_train_envs = sum(len(e[3]) for e in envs)
-    sizes = {"train": cfg.n_train, "test": cfg.n_test, "adapt": cfg.n_adapt, "adapt_test": cfg.n_adapt_test}
+    sizes = {"train": cfg.n_train, "test": cfg.n_test, "adapt": cfg.n_adapt, "adapt_test": cfg.n_adapt_test,
+             "val": cfg.n_val}
     splits = {}
     it = SPLITS
     if progress:
@@ -162,6 +168,8 @@ def generate(cfg: SuiteConfig, progress: bool = False) -> Dataset:
 
         it = tqdm(SPLITS, desc=f"generate {cfg.suite}", unit="split")
     for which in it:
-        first = 0 if which in ("train", "test") else n_train_envs
+        if sizes[which] == 0:
+            continue
+        first = 0 if which in ("train", "test", "val") else n_train_envs
         splits[which] = _split(cfg, envs, which, sizes[which], first)
     return Dataset(splits, [e[0] for e in envs], cfg.suite)

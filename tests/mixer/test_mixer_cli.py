@@ -37,3 +37,24 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
     assert main(["mixer", "eval", "--ckpt", str(tmp_path), "--data", str(tmp_path / "none.h5"),
                  "--out", str(tmp_path / "o")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_presets_val_split_and_published_sequential_adaptation(tmp_path, capsys):
+    data, ckpt, out = tmp_path / "lv.h5", tmp_path / "ck", tmp_path / "ev"
+    assert main(["mixer", "data", "--suite", "lv", "--preset", "small", "--out", str(data), "--n-t", "5",
+                 "--horizon", "0.3", "--quiet"]) == 0
+    assert main(["mixer", "train", "--preset", "small", "--data", str(data), "--out", str(ckpt),
+                 "--steps", "1", "--no-diagnostics", "--quiet"]) == 0
+    state = json.loads((ckpt / "state.json").read_text())
+    assert state["model"]["width"] == 32 and state["train"]["warmup"] == 0.5  # the small preset's
+    assert main(["mixer", "adapt", "--ckpt", str(ckpt), "--data", str(data), "--preset", "small", "--method",
+                 "published", "--mode", "sequential", "--steps", "2", "--quiet"]) == 0
+    adapted = json.loads((ckpt / "adapted.json").read_text())
+    got = (adapted["method"], adapted["mode"], adapted["steps"], adapted["lr"])
+    assert got == ("published", "sequential", 2, 1e-2)
+    capsys.readouterr()
+    assert main(["mixer", "eval", "--ckpt", str(ckpt), "--data", str(data), "--out", str(out), "--quiet",
+                 "--json"]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(line) == {"val", "test", "adapt_test", "purity"}
+    assert main(["mixer", "data", "--suite", "lv", "--variant", "10A", "--out", str(data)]) == 2
