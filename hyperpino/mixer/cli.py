@@ -234,7 +234,8 @@ def register(sub) -> None:
                    help="the named preset's adaptation settings for the data's suite (flags override)")
     a.add_argument("--steps", type=count, default=None, help="default 300")
     a.add_argument("--lr", type=positive_float, default=None, help="default 1e-2")
-    a.add_argument("--top-k", type=positive_int, default=None, help="candidate experts of method top_k (default 2)")
+    a.add_argument("--top-k", type=positive_int, default=None,
+                   help="candidate experts of method top_k (default 2)")
     a.add_argument("--method", choices=METHODS, default=None,
                    help="top_k (default): best of the top-k experts from their centroids; published: "
                         "contexts from zero, routes follow the gate")
