@@ -172,6 +172,19 @@ def _version() -> str:
         return "unknown"
 
 
+def _leave_native_threads() -> None:
+    """After Ctrl-C, a native call may still run in a background thread (see
+    ``hyperpino.pde.reference.interruptible``); its library's exit handlers could crash under it,
+    so the process ends here, at once, with the usual code 130."""
+    import os
+    import threading
+
+    if any(t.name.startswith("hyperpino-") and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -182,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        _leave_native_threads()
         return 130
     except BrokenPipeError:  # e.g. `hyperpino check ... | head`: the reader left, nothing to report
         sys.stderr.close()

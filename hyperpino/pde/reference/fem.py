@@ -29,6 +29,7 @@ from skfem import Basis, BilinearForm, ElementTriP2, FacetBasis, LinearForm, Mes
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.pde.problem import Problem
+from hyperpino.pde.reference import interruptible
 from hyperpino.pde.reference.mesh import mesh_domain, tag_facets
 from hyperpino.pde.reference.numeric import diff, np_fn
 from hyperpino.pde.terms import TERMS
@@ -147,7 +148,8 @@ def _condensed_solve(A: sp.csr_matrix, rhs: np.ndarray, fixed: dict[int, float])
     u[d] = np.fromiter(fixed.values(), dtype=np.float64, count=len(fixed))
     free = np.setdiff1d(np.arange(n), d)
     reduced = rhs[free] - A[free][:, d] @ u[d]
-    u[free] = spla.spsolve(A[free][:, free].tocsc(), reduced)
+    # SuperLU runs without returning to Python (minutes for fine meshes): interruptible by Ctrl-C.
+    u[free] = interruptible.call(spla.spsolve, A[free][:, free].tocsc(), reduced, name="superlu")
     if not np.all(np.isfinite(u)):
         raise HyperpinoError("reference solver: the discrete problem is singular (pure Neumann "
                              "data without a u term fixes u only up to a constant)")
