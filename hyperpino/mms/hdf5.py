@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -152,6 +153,12 @@ def write_shard(cfg: MMSConfig, seed: int, start: int, stop: int, path: Path) ->
     write_atomic(path, write)
 
 
+def _quiet_worker() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops the pool: a terminal's SIGINT reaches
+    the whole process group, and each worker would print its own KeyboardInterrupt traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _work(job):
     torch.set_num_threads(1)
     write_shard(*job)
@@ -185,7 +192,7 @@ def generate_file(out: str | Path, n: int, cfg: MMSConfig, *, seed: int = 0, wor
     bar = tqdm(total=count, initial=count - len(todo) if world == 1 else 0, unit="shard",
                disable=not progress, file=sys.stderr)
     if workers > 1 and len(todo) > 1:
-        with mp.get_context("fork").Pool(workers) as pool:
+        with mp.get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
             for _ in pool.imap_unordered(_work, todo):
                 bar.update()
     else:
