@@ -149,6 +149,11 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
 
     t = time.perf_counter()
     x, y, mask, u, residual = grid_solution(problem, ens)
+    bad = int((~np.isfinite(u[mask])).sum())
+    if bad:  # never write a NaN solution with exit code 0
+        cause = f"the model {info['model']}" if "model" in info else "training"
+        raise HyperpinoError(f"{problem.name}: the solution is not finite at {bad} of {int(mask.sum())} grid "
+                             f"points inside the domain (non-finite output of {cause}); nothing was written")
     final = diagnose(problem, ens, seed=opts.seed)
     boundary = [BoundaryResidual(f"bcs[{c.index}]", c.kind, tuple(c.pieces), final["bc"][f"bcs[{c.index}]"],
                                  final["bc_max"][f"bcs[{c.index}]"])
