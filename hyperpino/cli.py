@@ -187,7 +187,10 @@ def _leave_native_threads() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a bad option (one line already printed)
+        return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 2
     try:
         return int(args.func(args) or 0)
     except HyperpinoError as err:

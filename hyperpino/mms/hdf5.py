@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from hyperpino.errors import DataError
-from hyperpino.files import write_atomic
+from hyperpino.files import write_atomic, write_text_atomic
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.generator import MMSGenerator
 from hyperpino.mms.to_spec import recipe_dict
@@ -179,7 +179,7 @@ def generate_file(out: str | Path, n: int, cfg: MMSConfig, *, seed: int = 0, wor
 
         raise HyperpinoError(f"{shards}: holds shards of a different run (n, seed, config); remove it first")
     if rank == 0:
-        meta_path.write_text(json.dumps(meta))
+        write_text_atomic(meta_path, json.dumps(meta))
     count = (n + shard_size - 1) // shard_size
     paths = [shards / f"shard_{k:06d}.h5" for k in range(count)]
     for k in range(rank, count, world):  # leftovers of a killed run (write_atomic's temporaries)
