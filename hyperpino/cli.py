@@ -184,10 +184,26 @@ def _command(argv: list[str]) -> str | None:
     return argv[0] if argv and not argv[0].startswith("-") else None
 
 
+def _leave_native_threads() -> None:
+    """After Ctrl-C, a native call may still run in a background thread (see
+    ``hyperpino.pde.reference.interruptible``); its library's exit handlers could crash under it,
+    so the process ends here, at once, with the usual code 130."""
+    import os
+    import threading
+
+    if any(t.name.startswith("hyperpino-") and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command(argv))
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a bad option (one line already printed)
+        return exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 2
     try:
         return int(args.func(args) or 0)
     except HyperpinoError as err:
@@ -195,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        _leave_native_threads()
         return 130
     except BrokenPipeError:  # e.g. `hyperpino check ... | head`: the reader left, nothing to report
         sys.stderr.close()

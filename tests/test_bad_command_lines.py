@@ -116,3 +116,23 @@ def test_refine_many_refuses_negative_steps_as_a_project_error():
 
     with pytest.raises(HyperpinoError, match="refine: the number of refinement steps must be >= 0"):
         refine_many(None, [], [], -1)
+
+
+def test_a_non_finite_solution_is_an_error_not_a_file(tmp_path, capsys, monkeypatch):
+    """Whatever makes the answer non-finite (weights, inputs, training), solve refuses to write it."""
+    from hyperpino.solver import pipeline
+
+    real = pipeline.grid_solution
+
+    def poisoned(problem, ens, n=None):
+        x, y, mask, u, res = real(problem, ens, n)
+        u[mask.nonzero()[0][0], mask.nonzero()[1][0]] = float("nan")
+        return x, y, mask, u, res
+
+    monkeypatch.setattr(pipeline, "grid_solution", poisoned)
+    code = main(["solve", SPEC, "--refine", "0", "--finetune", "0", "--no-reference", "--no-plot", "--quiet",
+                 "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0, err
+    assert "the solution is not finite at 1 of" in err and "hypino-small.safetensors" in err, err
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())

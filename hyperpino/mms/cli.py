@@ -37,7 +37,9 @@ def _sample(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".toml":
         raise HyperpinoError(f"mms sample: --out must end in .toml, got {out.name!r}")
-    out.write_text(tomli_w.dumps(data), encoding="utf-8")
+    from hyperpino.files import write_text_atomic
+
+    write_text_atomic(out, tomli_w.dumps(data))
     if not args.quiet:
         print(f"wrote {out} ({batch.recipes[0].kind})")
     return 0

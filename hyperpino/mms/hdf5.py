@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ import numpy as np
 import torch
 
 from hyperpino.errors import DataError
-from hyperpino.files import write_atomic
+from hyperpino.files import write_atomic, write_text_atomic
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.generator import MMSGenerator
 from hyperpino.mms.to_spec import recipe_dict
@@ -152,6 +153,12 @@ def write_shard(cfg: MMSConfig, seed: int, start: int, stop: int, path: Path) ->
     write_atomic(path, write)
 
 
+def _quiet_worker() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops the pool: a terminal's SIGINT reaches
+    the whole process group, and each worker would print its own KeyboardInterrupt traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _work(job):
     torch.set_num_threads(1)
     write_shard(*job)
@@ -172,7 +179,7 @@ def generate_file(out: str | Path, n: int, cfg: MMSConfig, *, seed: int = 0, wor
 
         raise HyperpinoError(f"{shards}: holds shards of a different run (n, seed, config); remove it first")
     if rank == 0:
-        meta_path.write_text(json.dumps(meta))
+        write_text_atomic(meta_path, json.dumps(meta))
     count = (n + shard_size - 1) // shard_size
     paths = [shards / f"shard_{k:06d}.h5" for k in range(count)]
     for k in range(rank, count, world):  # leftovers of a killed run (write_atomic's temporaries)
@@ -185,7 +192,7 @@ def generate_file(out: str | Path, n: int, cfg: MMSConfig, *, seed: int = 0, wor
     bar = tqdm(total=count, initial=count - len(todo) if world == 1 else 0, unit="shard",
                disable=not progress, file=sys.stderr)
     if workers > 1 and len(todo) > 1:
-        with mp.get_context("fork").Pool(workers) as pool:
+        with mp.get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
             for _ in pool.imap_unordered(_work, todo):
                 bar.update()
     else:

@@ -74,8 +74,10 @@ class HyPINO(nn.Module):
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> HyPINO:
         """A new model with the architecture of preset ``name`` (``small``, ``paper``), with
-        optional :class:`HyPINOConfig` field overrides."""
-        return cls(HyPINOConfig.preset(name, **overrides), preset=name)
+        optional :class:`HyPINOConfig` field overrides. Overrides that change a tensor's shape
+        make a custom architecture: its ``preset`` label is then None (checkpoints check labels)."""
+        config = HyPINOConfig.preset(name, **overrides)
+        return cls(config, preset=None if ckpt.preset_differences(name, config) else name)
 
     @property
     def spec(self) -> ParamSpec:

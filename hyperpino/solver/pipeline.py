@@ -150,7 +150,9 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     t = time.perf_counter()
     x, y, mask, u, residual = grid_solution(problem, ens)
     route = "training from scratch" if scratch else "fine-tuning" if opts.trains else \
-        "refinement" if opts.refine else "the model's zero-shot generation"
+        "refinement" if opts.refine else "zero-shot generation"
+    if not scratch and "model" in info:
+        route += f" from the model {info['model']}"
     require_finite_solution(problem, ens, x, y, mask, u, route)
     final = diagnose(problem, ens, seed=opts.seed)
     boundary = [BoundaryResidual(f"bcs[{c.index}]", c.kind, tuple(c.pieces), final["bc"][f"bcs[{c.index}]"],
@@ -181,6 +183,7 @@ def require_finite_solution(problem: Problem, ens: PINNEnsemble, x: np.ndarray, 
     bad = mask & ~np.isfinite(u)
     if not bad.any():
         return
+    count, total = int(bad.sum()), int(mask.sum())
     i, j = (int(k[0]) for k in np.nonzero(bad))
     a, b = problem.coords
     theta, weights = ens.theta()
@@ -188,8 +191,9 @@ def require_finite_solution(problem: Problem, ens: PINNEnsemble, x: np.ndarray, 
     cause = (f"the PINN's parameters {', '.join(broken[:3])} are not finite" if broken
              else "the PINN overflows with finite parameters")
     at = f"({a}, {b}) = ({x[j]:.6g}, {y[i]:.6g})"
-    raise HyperpinoError(f"{problem.name}: the solution is not finite at {at} ({u[i, j]}) after {route}: "
-                         f"{cause}; nothing was written")
+    raise HyperpinoError(f"{problem.name}: the solution is not finite at {count} of {total} grid points "
+                         f"inside the domain, first at {at} ({u[i, j]}), after {route}: {cause}; "
+                         "nothing was written")
 
 
 def history_loss(history: list[Step], before: Stage) -> float:

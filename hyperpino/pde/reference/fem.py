@@ -29,6 +29,7 @@ from skfem import Basis, BilinearForm, ElementTriP2, FacetBasis, LinearForm, Mes
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.pde.problem import Problem
+from hyperpino.pde.reference import interruptible
 from hyperpino.pde.reference.mesh import mesh_domain, tag_facets
 from hyperpino.pde.reference.numeric import diff, np_fn
 from hyperpino.pde.terms import TERMS
@@ -153,7 +154,8 @@ def _condensed_solve(A: sp.csr_matrix, rhs: np.ndarray, fixed: dict[int, float],
     if not (np.all(np.isfinite(reduced)) and np.all(np.isfinite(A.data))):
         raise HyperpinoError("reference solver: the assembled system is not finite (an expression of "
                              "the spec overflows at a quadrature point)")
-    u[free] = spla.spsolve(A[free][:, free].tocsc(), reduced)
+    # SuperLU runs without returning to Python (minutes for fine meshes): interruptible by Ctrl-C.
+    u[free] = interruptible.call(spla.spsolve, A[free][:, free].tocsc(), reduced, name="superlu")
     if not np.all(np.isfinite(u)):
         if neumann_only:
             raise HyperpinoError("reference solver: the discrete problem is singular (pure Neumann "

@@ -22,6 +22,7 @@ import torch
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.pde import geometry as geo
+from hyperpino.pde.reference import interruptible
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,26 @@ def _build(occ, g: geo.Geometry) -> list[tuple[int, int]]:
 
 def mesh_domain(domain: geo.Domain, h: float) -> TriMesh:
     """Mesh ``domain`` (user coordinates) with linear triangles of size about ``h``."""
-    import gmsh
-
     if not (h > 0 and math.isfinite(h)):
         raise HyperpinoError(f"reference solver: the mesh size h must be positive, got {h}")
+    # gmsh's mesher never returns to Python until done: run it where Ctrl-C need not wait for it.
+    tags, coords, nodes = interruptible.in_child(_gmsh_mesh, domain, h, name="gmsh")
+    if len(nodes) == 0:
+        raise HyperpinoError("reference solver: gmsh produced no triangles for this geometry")
+    index = np.zeros(int(tags.max()) + 1, dtype=np.int64)
+    index[tags.astype(np.int64)] = np.arange(len(tags))
+    tri = index[np.asarray(nodes, dtype=np.int64).reshape(-1, 3)]
+    used = np.unique(tri)  # drop points that no triangle uses (OCC construction points)
+    remap = np.full(len(tags), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    pts = coords.reshape(-1, 3)[used, :2]
+    return TriMesh(pts.T.copy(), remap[tri].T.copy(), float(h))
+
+
+def _gmsh_mesh(domain: geo.Domain, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One gmsh session: node tags, node coordinates ``(3·N,)`` and triangle node tags ``(3·T,)``."""
+    import gmsh
+
     gmsh.initialize(readConfigFiles=False, interruptible=False)
     try:
         gmsh.option.setNumber("General.Terminal", 0)
@@ -99,16 +116,7 @@ def mesh_domain(domain: geo.Domain, h: float) -> TriMesh:
         _, nodes = gmsh.model.mesh.getElementsByType(2)  # 3-node triangles
     finally:
         gmsh.finalize()
-    if len(nodes) == 0:
-        raise HyperpinoError("reference solver: gmsh produced no triangles for this geometry")
-    index = np.zeros(int(tags.max()) + 1, dtype=np.int64)
-    index[tags.astype(np.int64)] = np.arange(len(tags))
-    tri = index[np.asarray(nodes, dtype=np.int64).reshape(-1, 3)]
-    used = np.unique(tri)  # drop points that no triangle uses (OCC construction points)
-    remap = np.full(len(tags), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    pts = coords.reshape(-1, 3)[used, :2]
-    return TriMesh(pts.T.copy(), remap[tri].T.copy(), float(h))
+    return tags, coords, nodes
 
 
 def tag_facets(domain: geo.Domain, midpoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
