@@ -10,6 +10,7 @@ it to the canonical square (see :mod:`hyperpino.pde.collocation`).
 from __future__ import annotations
 
 import fnmatch
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -144,8 +145,9 @@ _DATA_GRID = 129
 """Points per axis of the box grid where the data are checked (odd: the box's midlines are on it,
 so a singularity at the centre of a symmetric box is hit exactly)."""
 
-_DATA_PIECE = 257
-"""Points per boundary piece (ends and midpoint included) where the conditions are checked."""
+_DATA_BOUNDARY = 8192
+"""About this many points over all pieces of a condition where it is checked: 2^k + 1 per piece
+(ends, midpoint and quarters included), between 17 and 257."""
 
 
 def _check_data(checked: CheckedSpec, domain: geo.Domain, conditions: tuple[Condition, ...]) -> None:
@@ -172,9 +174,10 @@ def _check_data(checked: CheckedSpec, domain: geo.Domain, conditions: tuple[Cond
     check(checked.source, inside, "operator.source")
     if checked.exact is not None:
         check(checked.exact, inside, "exact")
-    u = torch.linspace(0.0, 1.0, _DATA_PIECE, dtype=torch.float64)
     for cond in conditions:
-        pts = torch.cat([p[on] for p, _, on in (domain.boundary_curve(piece, u) for piece in cond.pieces)])
+        per_piece = 2 ** min(8, max(4, int(math.log2(_DATA_BOUNDARY // len(cond.pieces))))) + 1
+        u = torch.linspace(0.0, 1.0, per_piece, dtype=torch.float64)
+        pts = domain.boundary_points(cond.pieces, u)
         where = f"bcs[{cond.index}]"
         check(cond.value, pts, f"{where}.value")
         if cond.kind == "robin":

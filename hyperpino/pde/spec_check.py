@@ -145,6 +145,8 @@ def check_kind(spec: Spec, operator: Operator, kind: str) -> None:
         )
     if kind == "first-order" and c["ut"] == 0:
         raise SpecError("operator", f"a first-order evolution problem needs a u_{t} term")
+    if kind != "hyperbolic" and any(bc.type == "initial_rate" for bc in spec.bcs):
+        raise SpecError("bcs", f"a {kind} problem takes initial_value only, not initial_rate")
 
 
 def _finite(value: Any, where: str, limit: float) -> float:
