@@ -173,3 +173,44 @@ def test_solve_names_a_float32_overflow(tmp_path, capsys):
     err = capsys.readouterr().err
     _assert_clean(rc, "", err, "operator.source: not finite at (x, y) = (")
     assert "float32" in err and not (tmp_path / "out" / "odd.h5").exists()
+
+
+@pytest.mark.parametrize("name", ["n01_source_log.json", "n04_bc_value_one_over_x.json"])
+def test_reference_names_the_field(name, tmp_path, capsys):
+    """The reference solver names the data, not "singular (pure Neumann …)" of all-Dirichlet data."""
+    rc = main(["reference", str(ODD / name), "--out", str(tmp_path / "r.h5"), "--no-cache"])
+    err = capsys.readouterr().err
+    _assert_clean(rc, "", err, EXPECT[name])
+    assert "singular" not in err
+
+
+def test_fem_evaluation_names_the_field():
+    """Where the FEM evaluates an expression (quadrature points), a non-finite value is named."""
+    import numpy as np
+    import sympy
+
+    from hyperpino.errors import SpecError
+    from hyperpino.pde.expr import symbol
+    from hyperpino.pde.reference.numeric import np_fn
+
+    f = np_fn(sympy.log(symbol("x")), ("x", "y"), "operator.source")
+    with pytest.raises(SpecError, match=r"^operator.source: not finite at \(x, y\) = \(-1, 0\): nan"):
+        f(np.array([0.5, -1.0]), np.array([0.0, 0.0]))
+
+
+def test_singular_system_with_dirichlet_data_is_not_blamed_on_neumann_data():
+    import warnings
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    from hyperpino.errors import HyperpinoError
+    from hyperpino.pde.reference.fem import _condensed_solve
+
+    a = sp.csr_matrix(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]))
+    with warnings.catch_warnings(), pytest.raises(HyperpinoError) as info:
+        warnings.simplefilter("ignore")  # scipy's MatrixRankWarning
+        _condensed_solve(a, np.ones(3), {0: 0.0})
+    assert "singular" in str(info.value) and "Neumann" not in str(info.value)
+    with pytest.raises(HyperpinoError, match="not finite"):
+        _condensed_solve(a, np.array([1.0, np.inf, 1.0]), {0: 0.0})
