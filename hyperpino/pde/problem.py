@@ -124,6 +124,7 @@ def _build(spec: Spec) -> Problem:
     domain = _build_domain(checked)
     _check_inside_box(domain, checked.box)
     operator = checked.operator
+    _check_domain_data(checked, domain)  # before a variable operator is classified from its values
     kind = checked.kind
     if kind is None:  # variable coefficients: classified at points of the domain
         kind = operator.kind(
@@ -136,7 +137,7 @@ def _build(spec: Spec) -> Problem:
         final = _pieces_on_line(domain, y1)
     conditions = _resolve_conditions(spec, checked, domain, initial, final)
     notes = _check_requirements(spec, kind, domain, conditions, initial, final)
-    _check_data(checked, domain, conditions)
+    _check_condition_data(checked, domain, conditions)
     return Problem(spec, domain, operator, kind, checked.source, conditions, checked.exact, initial,
                    final, notes)
 
@@ -150,39 +151,46 @@ _DATA_BOUNDARY = 8192
 (ends, midpoint and quarters included), between 17 and 257."""
 
 
-def _check_data(checked: CheckedSpec, domain: geo.Domain, conditions: tuple[Condition, ...]) -> None:
-    """Every expression of the spec must be finite where it is used: the operator's coefficients,
-    the source and the exact solution on the closed domain, each condition on its pieces (float64)."""
-    from hyperpino.pde.expr_torch import to_torch
-
+def _check_domain_data(checked: CheckedSpec, domain: geo.Domain) -> None:
+    """The operator's coefficients, the source and the exact solution must be finite on the closed
+    domain (float64, on a grid over the box)."""
     coords = checked.spec.coords
     (x0, x1), (y0, y1) = checked.box
     gx = torch.linspace(x0, x1, _DATA_GRID, dtype=torch.float64)
     gy = torch.linspace(y0, y1, _DATA_GRID, dtype=torch.float64)
     grid = torch.stack(torch.meshgrid(gx, gy, indexing="ij"), -1).reshape(-1, 2)
     inside = grid[domain.contains(grid)]
-
-    def check(expr: sympy.Expr, pts: torch.Tensor, where: str) -> torch.Tensor:
-        values = to_torch(expr, coords)(pts[:, 0], pts[:, 1]).expand(pts.shape[0])
-        require_finite(values, pts, where, coords)
-        return values
-
     field = "operator.expr" if checked.spec.operator.expr is not None else "operator.coefficients"
     for term, c in zip(TERMS, checked.operator.coefficients, strict=True):
         if c.free_symbols:
-            check(c, inside, f"{field} (the coefficient of {term})")
-    check(checked.source, inside, "operator.source")
+            _finite_at(c, inside, f"{field} (the coefficient of {term})", coords)
+    _finite_at(checked.source, inside, "operator.source", coords)
     if checked.exact is not None:
-        check(checked.exact, inside, "exact")
+        _finite_at(checked.exact, inside, "exact", coords)
+
+
+def _check_condition_data(checked: CheckedSpec, domain: geo.Domain,
+                          conditions: tuple[Condition, ...]) -> None:
+    """Each condition's value (and Robin a, b) must be finite on its pieces, b nonzero (float64)."""
+    coords = checked.spec.coords
     for cond in conditions:
         per_piece = 2 ** min(8, max(4, int(math.log2(_DATA_BOUNDARY // len(cond.pieces))))) + 1
         u = torch.linspace(0.0, 1.0, per_piece, dtype=torch.float64)
         pts = domain.boundary_points(cond.pieces, u)
         where = f"bcs[{cond.index}]"
-        check(cond.value, pts, f"{where}.value")
+        _finite_at(cond.value, pts, f"{where}.value", coords)
         if cond.kind == "robin":
-            check(cond.a, pts, f"{where}.a")
-            require_nonzero(check(cond.b, pts, f"{where}.b"), pts, f"{where}.b", coords)
+            _finite_at(cond.a, pts, f"{where}.a", coords)
+            require_nonzero(_finite_at(cond.b, pts, f"{where}.b", coords), pts, f"{where}.b", coords)
+
+
+def _finite_at(expr: sympy.Expr, pts: torch.Tensor, where: str, coords: tuple[str, str]) -> torch.Tensor:
+    """``expr`` at points ``(n, 2)``, ``(n,)``; a value that is not finite raises at ``where``."""
+    from hyperpino.pde.expr_torch import to_torch
+
+    values = to_torch(expr, coords)(pts[:, 0], pts[:, 1]).expand(pts.shape[0])
+    require_finite(values, pts, where, coords)
+    return values
 
 
 def _build_domain(checked: CheckedSpec) -> geo.Domain:

@@ -48,6 +48,7 @@ EXPECT = {
     "n07_coefficient_log.json": "operator.expr (the coefficient of u): not finite",
     "n08_source_exp_float32.json": None,  # finite in float64; `solve` in float32 refuses it
     "n09_neumann_sqrt.json": "bcs[1].value: not finite",
+    "n10_principal_coefficient_log.json": "operator.expr (the coefficient of uxx): not finite",
 }
 
 SQUARE = {"primitives": {"s": {"type": "rectangle", "min": [-1, -1], "max": [1, 1]}}}
