@@ -5,7 +5,8 @@ Two kinds of test: with torch made unimportable (``sys.modules["torch"] = None``
 error needs no geometric analysis must still exit 2 with its one line (so nothing imported torch
 before the refusal; this holds on any machine, however loaded); and the wall time of fresh
 processes, whose median over a sample must stay under 2 s (about 1 s on an idle core: Python,
-pydantic and sympy; torch alone takes 2-3 s to import).
+pydantic and sympy; torch alone takes 2-3 s to import) in CPU time, and in wall time unless the
+machine is loaded.
 
 Specs whose error comes from the geometry's analysis (which pieces are on the boundary, the
 domain inside the box, slivers) or from evaluating data on the domain need torch and are outside
@@ -15,6 +16,8 @@ the promise; ``GEOMETRIC`` lists them.
 from __future__ import annotations
 
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,13 +79,22 @@ SAMPLE = ["x01_import_os.toml", "i01_pattern_matches_nothing.toml", "i07_disk_ne
 
 @pytest.mark.parametrize("command", ["check", "solve"])
 def test_fresh_process_refuses_in_under_two_seconds(command, tmp_path):
-    times = []
+    """The median over a sample of fresh processes: CPU seconds (user + system, what the refusal
+    costs, nearly independent of other jobs) under 2 s, and wall seconds under 2 s unless the
+    machine is loaded (then under 6 s: the test shares the cores with the rest of the suite)."""
+    wall, cpu = [], []
     for name in SAMPLE:
         path = next(p for p in TORCH_FREE if p.name == name)
         extra = ["--out", str(tmp_path / "out")] if command == "solve" else []
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "hyperpino", command, str(path), *extra],
                               capture_output=True, text=True, cwd=tmp_path, timeout=60)
-        times.append(time.perf_counter() - t0)
+        wall.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-    assert statistics.median(times) < 2.0, f"median {statistics.median(times):.2f}s: {times}"
+    loaded = os.getloadavg()[0] > (os.cpu_count() or 1)
+    assert statistics.median(cpu) < 2.0, f"median CPU {statistics.median(cpu):.2f}s: {cpu}"
+    limit = 6.0 if loaded else 2.0
+    assert statistics.median(wall) < limit, f"median wall {statistics.median(wall):.2f}s: {wall}"
