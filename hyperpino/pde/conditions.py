@@ -10,18 +10,24 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sympy
 
 from hyperpino.errors import SpecError
 from hyperpino.pde.spec import Spec
 
-if TYPE_CHECKING:
-    from hyperpino.pde.spec_check import ConditionData
-
 BOUNDARY_KINDS = ("dirichlet", "neumann", "robin")
 INITIAL_KINDS = ("initial_value", "initial_rate")
+
+
+@dataclass(frozen=True)
+class ConditionData:
+    """The expressions of ``bcs[index]`` (sympy, parameters substituted)."""
+
+    index: int
+    value: sympy.Expr
+    a: sympy.Expr | None = None
+    b: sympy.Expr | None = None
 
 
 @dataclass(frozen=True)

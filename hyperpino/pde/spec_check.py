@@ -20,7 +20,13 @@ from typing import Any
 import sympy
 
 from hyperpino.errors import GeometryError, SpecError
-from hyperpino.pde.conditions import INITIAL_KINDS, Pieces, check_requirements, resolve_conditions
+from hyperpino.pde.conditions import (
+    INITIAL_KINDS,
+    ConditionData,
+    Pieces,
+    check_requirements,
+    resolve_conditions,
+)
 from hyperpino.pde.expr import MAX_MAGNITUDE, RESERVED, parse_expression, symbol
 from hyperpino.pde.geometry import _checks
 from hyperpino.pde.geometry.csg_syntax import csg_tree
@@ -53,16 +59,6 @@ class PrimitiveDef:
     type: str
     args: tuple
     pieces: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ConditionData:
-    """The expressions of ``bcs[index]`` (sympy, parameters substituted)."""
-
-    index: int
-    value: sympy.Expr
-    a: sympy.Expr | None = None
-    b: sympy.Expr | None = None
 
 
 @dataclass(frozen=True, eq=False)
