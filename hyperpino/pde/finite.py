@@ -21,8 +21,8 @@ def require_finite(values: torch.Tensor | np.ndarray | float, points: torch.Tens
     ``values`` broadcast to ``(n,)``; ``points (n, 2)`` are where they were evaluated (user
     coordinates), for the message: ``bcs[1].value: not finite at (x, y) = (0, 1): inf``.
     """
-    v = values.detach().cpu() if isinstance(values, torch.Tensor) else torch.as_tensor(np.asarray(values))
-    p = points.detach().cpu() if isinstance(points, torch.Tensor) else torch.as_tensor(np.asarray(points))
+    v = values.detach().cpu() if isinstance(values, torch.Tensor) else torch.as_tensor(np.array(values))
+    p = points.detach().cpu() if isinstance(points, torch.Tensor) else torch.as_tensor(np.array(points))
     p = p.reshape(-1, 2)
     if not v.is_floating_point():
         return

@@ -9,7 +9,7 @@ it to the canonical square (see :mod:`hyperpino.pde.collocation`).
 
 from __future__ import annotations
 
-import fnmatch
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,44 +19,20 @@ import torch
 
 from hyperpino.errors import SpecError
 from hyperpino.pde import geometry as geo
+from hyperpino.pde.conditions import (  # noqa: F401  (BOUNDARY_KINDS, Condition, show: re-exported)
+    BOUNDARY_KINDS,
+    Condition,
+    Pieces,
+    check_requirements,
+    resolve_conditions,
+    show,
+)
 from hyperpino.pde.coords import BoxMap
 from hyperpino.pde.finite import require_finite, require_nonzero
 from hyperpino.pde.operator import Operator
 from hyperpino.pde.spec import Spec
-from hyperpino.pde.spec_check import BOUNDARY_KINDS, INITIAL_KINDS, CheckedSpec, check_kind, check_spec
+from hyperpino.pde.spec_check import CheckedSpec, check_kind, check_spec
 from hyperpino.pde.terms import TERMS
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One entry of ``bcs`` resolved to the active pieces it covers (sympy, user coordinates)."""
-
-    kind: str
-    index: int
-    pieces: tuple[str, ...]
-    value: sympy.Expr
-    a: sympy.Expr | None = None
-    b: sympy.Expr | None = None
-
-    def describe(self, coords: tuple[str, str]) -> str:
-        x, t = coords
-        value = show(self.value)
-        if self.kind == "dirichlet":
-            return f"u = {value}"
-        if self.kind == "neumann":
-            return f"∂u/∂n = {value}"
-        if self.kind == "robin":
-            a, b = (show(c) if c.is_Atom else f"({show(c)})" for c in (self.a, self.b))
-            a, b = ("" if c == "1" else f"{c}·" for c in (a, b))
-            return f"{a}u + {b}∂u/∂n = {value}"
-        if self.kind == "initial_value":
-            return f"u({x}, {t}0) = {value}"
-        return f"u_{t}({x}, {t}0) = {value}"
-
-
-def show(expr: sympy.Expr) -> str:
-    """Short text for an expression: floats without trailing digits (0.2, not 0.200000000000000)."""
-    return sympy.sstr(expr, full_prec=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +99,7 @@ def _build(spec: Spec) -> Problem:
     domain = _build_domain(checked)
     _check_inside_box(domain, checked.box)
     operator = checked.operator
+    _check_domain_data(checked, domain)  # before a variable operator is classified from its values
     kind = checked.kind
     if kind is None:  # variable coefficients: classified at points of the domain
         kind = operator.kind(
@@ -133,9 +110,10 @@ def _build(spec: Spec) -> Problem:
     if spec.is_evolution:
         initial = _pieces_on_line(domain, y0)
         final = _pieces_on_line(domain, y1)
-    conditions = _resolve_conditions(spec, checked, domain, initial, final)
-    notes = _check_requirements(spec, kind, domain, conditions, initial, final)
-    _check_data(checked, domain, conditions)
+    pieces = Pieces(domain.geometry.piece_names, domain.active_pieces)
+    conditions = resolve_conditions(spec, checked.conditions, pieces, initial, final)
+    notes = check_requirements(spec, kind, pieces, conditions, initial, final)
+    _check_condition_data(checked, domain, conditions)
     return Problem(spec, domain, operator, kind, checked.source, conditions, checked.exact, initial,
                    final, notes)
 
@@ -144,42 +122,51 @@ _DATA_GRID = 129
 """Points per axis of the box grid where the data are checked (odd: the box's midlines are on it,
 so a singularity at the centre of a symmetric box is hit exactly)."""
 
-_DATA_PIECE = 257
-"""Points per boundary piece (ends and midpoint included) where the conditions are checked."""
+_DATA_BOUNDARY = 8192
+"""About this many points over all pieces of a condition where it is checked: 2^k + 1 per piece
+(ends, midpoint and quarters included), between 17 and 257."""
 
 
-def _check_data(checked: CheckedSpec, domain: geo.Domain, conditions: tuple[Condition, ...]) -> None:
-    """Every expression of the spec must be finite where it is used: the operator's coefficients,
-    the source and the exact solution on the closed domain, each condition on its pieces (float64)."""
-    from hyperpino.pde.expr_torch import to_torch
-
+def _check_domain_data(checked: CheckedSpec, domain: geo.Domain) -> None:
+    """The operator's coefficients, the source and the exact solution must be finite on the closed
+    domain (float64, on a grid over the box)."""
     coords = checked.spec.coords
     (x0, x1), (y0, y1) = checked.box
     gx = torch.linspace(x0, x1, _DATA_GRID, dtype=torch.float64)
     gy = torch.linspace(y0, y1, _DATA_GRID, dtype=torch.float64)
     grid = torch.stack(torch.meshgrid(gx, gy, indexing="ij"), -1).reshape(-1, 2)
     inside = grid[domain.contains(grid)]
-
-    def check(expr: sympy.Expr, pts: torch.Tensor, where: str) -> torch.Tensor:
-        values = to_torch(expr, coords)(pts[:, 0], pts[:, 1]).expand(pts.shape[0])
-        require_finite(values, pts, where, coords)
-        return values
-
     field = "operator.expr" if checked.spec.operator.expr is not None else "operator.coefficients"
     for term, c in zip(TERMS, checked.operator.coefficients, strict=True):
         if c.free_symbols:
-            check(c, inside, f"{field} (the coefficient of {term})")
-    check(checked.source, inside, "operator.source")
+            _finite_at(c, inside, f"{field} (the coefficient of {term})", coords)
+    _finite_at(checked.source, inside, "operator.source", coords)
     if checked.exact is not None:
-        check(checked.exact, inside, "exact")
-    u = torch.linspace(0.0, 1.0, _DATA_PIECE, dtype=torch.float64)
+        _finite_at(checked.exact, inside, "exact", coords)
+
+
+def _check_condition_data(checked: CheckedSpec, domain: geo.Domain,
+                          conditions: tuple[Condition, ...]) -> None:
+    """Each condition's value (and Robin a, b) must be finite on its pieces, b nonzero (float64)."""
+    coords = checked.spec.coords
     for cond in conditions:
-        pts = torch.cat([p[on] for p, _, on in (domain.boundary_curve(piece, u) for piece in cond.pieces)])
+        per_piece = 2 ** min(8, max(4, int(math.log2(_DATA_BOUNDARY // len(cond.pieces))))) + 1
+        u = torch.linspace(0.0, 1.0, per_piece, dtype=torch.float64)
+        pts = domain.boundary_points(cond.pieces, u)
         where = f"bcs[{cond.index}]"
-        check(cond.value, pts, f"{where}.value")
+        _finite_at(cond.value, pts, f"{where}.value", coords)
         if cond.kind == "robin":
-            check(cond.a, pts, f"{where}.a")
-            require_nonzero(check(cond.b, pts, f"{where}.b"), pts, f"{where}.b", coords)
+            _finite_at(cond.a, pts, f"{where}.a", coords)
+            require_nonzero(_finite_at(cond.b, pts, f"{where}.b", coords), pts, f"{where}.b", coords)
+
+
+def _finite_at(expr: sympy.Expr, pts: torch.Tensor, where: str, coords: tuple[str, str]) -> torch.Tensor:
+    """``expr`` at points ``(n, 2)``, ``(n,)``; a value that is not finite raises at ``where``."""
+    from hyperpino.pde.expr_torch import to_torch
+
+    values = to_torch(expr, coords)(pts[:, 0], pts[:, 1]).expand(pts.shape[0])
+    require_finite(values, pts, where, coords)
+    return values
 
 
 def _build_domain(checked: CheckedSpec) -> geo.Domain:
@@ -215,108 +202,3 @@ def _pieces_on_line(domain: geo.Domain, level: float) -> tuple[str, ...]:
         if bool(((pts[:, 1] - level).abs() <= 1e-9 * max(1.0, abs(level))).all()):
             out.append(piece)
     return tuple(out)
-
-
-def match_pieces(patterns: list[str], domain: geo.Domain, where: str) -> tuple[str, ...]:
-    """Active pieces matched by glob ``patterns``, in the geometry's order; each pattern must hit one."""
-    active = set(domain.active_pieces)
-    hit: set[str] = set()
-    for j, pattern in enumerate(patterns):
-        names = [n for n in domain.geometry.piece_names if fnmatch.fnmatchcase(n, pattern)]
-        live = [n for n in names if n in active]
-        if not names:
-            raise SpecError(
-                f"{where}[{j}]",
-                f"no boundary piece matches {pattern!r} "
-                f"(pieces: {', '.join(domain.active_pieces)})",
-            )
-        if not live:
-            raise SpecError(
-                f"{where}[{j}]",
-                f"{pattern!r} matches only pieces that are not on the "
-                f"domain's boundary ({', '.join(names)})",
-            )
-        hit.update(live)
-    return tuple(n for n in domain.active_pieces if n in hit)
-
-
-def _resolve_conditions(spec, checked, domain, initial, final) -> tuple[Condition, ...]:
-    t = spec.coords[1]
-    owner: dict[tuple[str, str], int] = {}  # (slot, piece) -> bcs index; slot: boundary/value/rate
-    out = []
-    for i, bc in enumerate(spec.bcs):
-        where = f"bcs[{i}]"
-        if bc.type in INITIAL_KINDS:
-            if not initial:
-                raise SpecError(where, f"the domain has no edge on {t} = {t}0 (box[1][0])")
-            pieces = initial if bc.on is None else match_pieces(bc.on, domain, f"{where}.on")
-            stray = [p for p in pieces if p not in initial]
-            if stray:
-                raise SpecError(
-                    f"{where}.on", f"{stray[0]!r} is not on the initial edge {t} = {t}0"
-                )
-            slot = "value" if bc.type == "initial_value" else "rate"
-        else:
-            pieces = match_pieces(bc.on, domain, f"{where}.on")
-            if spec.is_evolution:
-                for p in pieces:
-                    if p in final:
-                        raise SpecError(
-                            f"{where}.on",
-                            f"{p!r} lies on the final edge {t} = {t}1, where "
-                            "an evolution problem takes no condition",
-                        )
-                    if p in initial:
-                        raise SpecError(
-                            f"{where}.on",
-                            f"{p!r} lies on the initial edge {t} = {t}0: "
-                            "use initial_value / initial_rate there",
-                        )
-            slot = "boundary"
-        for p in pieces:
-            if (slot, p) in owner:
-                raise SpecError(
-                    f"{where}.on", f"piece {p!r} already has a condition (bcs[{owner[slot, p]}])"
-                )
-            owner[slot, p] = i
-        data = checked.conditions[i]
-        out.append(Condition(bc.type, i, pieces, data.value, data.a, data.b))
-    return tuple(out)
-
-
-def _check_requirements(spec, kind, domain, conditions, initial, final) -> tuple[str, ...]:
-    covered = {p for c in conditions if c.kind in BOUNDARY_KINDS for p in c.pieces}
-    notes = []
-    if not spec.is_evolution:
-        missing = [p for p in domain.active_pieces if p not in covered]
-        if missing:
-            raise SpecError("bcs", f"boundary piece {missing[0]!r} has no condition")
-        if kind != "elliptic":
-            notes.append(
-                f"a {kind} operator posed with conditions on the whole boundary (a "
-                "boundary-value problem); for evolution in t use coords = ['x', 't']"
-            )
-        return tuple(notes)
-    t = spec.coords[1]
-    kinds = {c.kind for c in conditions}
-    values = {p for c in conditions if c.kind == "initial_value" for p in c.pieces}
-    rates = {p for c in conditions if c.kind == "initial_rate" for p in c.pieces}
-    need_rate = kind == "hyperbolic"
-    for p in initial:
-        if p not in values:
-            raise SpecError("bcs", f"a {kind} problem needs initial_value on {p!r} ({t} = {t}0)")
-        if need_rate and p not in rates:
-            raise SpecError("bcs", f"a hyperbolic problem needs initial_rate on {p!r} ({t} = {t}0)")
-    if "initial_rate" in kinds and not need_rate:
-        raise SpecError("bcs", f"a {kind} problem takes initial_value only, not initial_rate")
-    sides = [p for p in domain.active_pieces if p not in initial and p not in final]
-    missing = [p for p in sides if p not in covered]
-    if missing and kind != "first-order":
-        raise SpecError("bcs", f"boundary piece {missing[0]!r} has no condition")
-    if missing:
-        notes.append(
-            "first-order problem: no condition on "
-            + ", ".join(missing)
-            + " (fine on outflow edges)"
-        )
-    return tuple(notes)

@@ -20,6 +20,13 @@ from typing import Any
 import sympy
 
 from hyperpino.errors import GeometryError, SpecError
+from hyperpino.pde.conditions import (
+    INITIAL_KINDS,
+    ConditionData,
+    Pieces,
+    check_requirements,
+    resolve_conditions,
+)
 from hyperpino.pde.expr import MAX_MAGNITUDE, RESERVED, parse_expression, symbol
 from hyperpino.pde.geometry import _checks
 from hyperpino.pde.geometry.csg_syntax import csg_tree
@@ -42,8 +49,6 @@ MIN_FEATURE = 1e-5
 ``2·area/perimeter``) relative to the size of the whole geometry. The geometry's analysis steps
 ``1e-6 × size`` across the boundary, so a thinner shape has no boundary it can find."""
 
-BOUNDARY_KINDS = ("dirichlet", "neumann", "robin")
-INITIAL_KINDS = ("initial_value", "initial_rate")
 
 
 @dataclass(frozen=True)
@@ -54,16 +59,6 @@ class PrimitiveDef:
     type: str
     args: tuple
     pieces: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ConditionData:
-    """The expressions of ``bcs[index]`` (sympy, parameters substituted)."""
-
-    index: int
-    value: sympy.Expr
-    a: sympy.Expr | None = None
-    b: sympy.Expr | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,6 +114,11 @@ def check_spec(spec: Spec) -> CheckedSpec:
     exact = None if spec.exact is None else expr(spec.exact, "exact")
     pieces = tuple(p for name in names for p in prims[name].pieces)
     conditions = tuple(_condition(spec, i, expr, pieces) for i in range(len(spec.bcs)))
+    if len(names) == 1 and not spec.is_evolution and _whole_boundary(prims[names[0]]):
+        # A lone primitive's pieces all lie on the boundary: which piece has no condition, or two,
+        # is known without the geometric analysis.
+        every = Pieces(pieces, pieces)
+        check_requirements(spec, kind or "elliptic", every, resolve_conditions(spec, conditions, every))
     used = {name: prims[name] for name in names}
     return CheckedSpec(spec, params, box, used, csg, names, operator, kind, source, exact, conditions)
 
@@ -145,6 +145,8 @@ def check_kind(spec: Spec, operator: Operator, kind: str) -> None:
         )
     if kind == "first-order" and c["ut"] == 0:
         raise SpecError("operator", f"a first-order evolution problem needs a u_{t} term")
+    if kind != "hyperbolic" and any(bc.type == "initial_rate" for bc in spec.bcs):
+        raise SpecError("bcs", f"a {kind} problem takes initial_value only, not initial_rate")
 
 
 def _finite(value: Any, where: str, limit: float) -> float:
@@ -285,6 +287,17 @@ def _check_sizes(prims: dict[str, PrimitiveDef], names: tuple[str, ...], box) ->
         if not width >= MIN_FEATURE * size:
             raise GeometryError(where, f"too thin to resolve: {width:.3g} across, below {MIN_FEATURE:g} "
                                 f"of the size of the box and geometry ({size:.3g})")
+
+
+def _whole_boundary(p: PrimitiveDef) -> bool:
+    """Whether the geometric analysis surely finds every piece of ``p`` alone on the boundary: yes,
+    but for a polygon edge so short (below 1e-3 of the polygon) that the analysis may miss it."""
+    if p.type not in ("polygon", "triangle"):
+        return True
+    v = p.args[0]
+    x0, x1, y0, y1 = _bbox(p)
+    shortest = min(math.dist(a, b) for a, b in zip(v, v[1:] + v[:1], strict=True))
+    return shortest >= 1e-3 * max(x1 - x0, y1 - y0)
 
 
 def _condition(spec: Spec, i: int, expr, pieces: tuple[str, ...]) -> ConditionData:

@@ -51,7 +51,7 @@ def _parse(text: str, fmt: str, where: str) -> Any:
             return tomllib.loads(text)
         if fmt == "json":
             return json.loads(text)
-        return _load_yaml(text)
+        return _load_yaml(text, where)
     except RecursionError:
         raise SpecError(where, "nested too deeply") from None
     except tomllib.TOMLDecodeError as err:
@@ -93,19 +93,19 @@ _OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequ
 _CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
 
 
-def _load_yaml(text: str) -> Any:
+def _load_yaml(text: str, where: str = "") -> Any:
     # Aliases let a few hundred bytes expand to gigabytes; a spec never needs them. Deep nesting
     # is refused while scanning: PyYAML's scanner slows down quadratically with the depth of
     # flow collections (20,000 brackets took 20 s) before its parser runs out of recursion.
     depth = 0
     for token in yaml.scan(text, Loader=_Yaml12Loader):
         if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
-            raise SpecError("", "YAML anchors and aliases are not supported in spec files")
+            raise SpecError(where, "YAML anchors and aliases are not supported in spec files")
         if isinstance(token, _OPEN):
             depth += 1
             if depth > MAX_NESTING:
                 line = token.start_mark.line + 1
-                raise SpecError("", f"nested too deeply (more than {MAX_NESTING} levels, line {line})")
+                raise SpecError(where, f"nested too deeply (more than {MAX_NESTING} levels, line {line})")
         elif isinstance(token, _CLOSE):
             depth -= 1
     return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass

@@ -80,6 +80,8 @@ EXPECT = {
     "i25_expr_and_coefficients.toml": "exactly one of 'expr' and 'coefficients'",
     "i26_unknown_coefficient_term.toml": "operator.coefficients.uzz: unknown term",
     "i27_rate_for_parabolic.toml": "takes initial_value only",
+    "i28_lone_piece_without_condition.toml": "bcs: boundary piece 'box.bottom' has no condition",
+    "i29_lone_piece_two_conditions.toml": "bcs[1].on: piece 'box.top' already has a condition (bcs[0])",
 }
 
 VALID = (BAD.parent.parents[1] / "examples" / "poisson_L.toml").read_text()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 from hyperpino.errors import GeometryError
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -100,8 +102,8 @@ def ellipse(where: str, center: object, semi_axes: object,
 
 
 def polygon(where: str, vertices: object, *, triangle: bool = False) -> tuple[tuple[float, float], ...]:
-    """The vertices of a polygon (``where`` names its ``vertices`` field): at least 3 points, at
-    most :data:`MAX_VERTICES`, exactly 3 for a triangle. Simplicity is checked by the polygon."""
+    """The vertices of a simple polygon (``where`` names its ``vertices`` field): at least 3
+    points, at most :data:`MAX_VERTICES`, exactly 3 for a triangle; see :func:`check_simple`."""
     got = points(where, vertices)
     if triangle and len(got) != 3:
         raise GeometryError(where, f"a triangle needs exactly 3 vertices, got {len(got)}")
@@ -109,4 +111,64 @@ def polygon(where: str, vertices: object, *, triangle: bool = False) -> tuple[tu
         raise GeometryError(where, f"a polygon needs at least 3 vertices, got {len(got)}")
     if len(got) > MAX_VERTICES:
         raise GeometryError(where, f"too many vertices ({len(got)}, at most {MAX_VERTICES})")
+    check_simple(where, got)
     return got
+
+
+_REL_TOL = 1e-9
+"""Polygon edges closer than this (relative to the polygon's size) count as touching."""
+
+
+def check_simple(where: str, verts: tuple[tuple[float, float], ...]) -> None:
+    """Raise unless ``verts`` (at least 3) form a simple polygon with non-zero area.
+
+    All pairs of edges at once in NumPy (float64): no torch, so ``hyperpino check`` runs it
+    before torch is imported; 256 vertices take milliseconds.
+    """
+    n = len(verts)
+    a = np.asarray(verts, dtype=np.float64)
+    size = float((a.max(0) - a.min(0)).max())
+    tol = _REL_TOL * size
+    b = np.roll(a, -1, 0)
+    e = b - a
+    lengths = np.hypot(e[:, 0], e[:, 1])
+    short = np.flatnonzero(lengths <= tol)
+    if short.size:
+        i = int(short[0])
+        raise GeometryError(where, f"vertices {i} and {(i + 1) % n} coincide")
+    # Non-adjacent edges must not touch: pairwise segment distances, all pairs at once.
+    i, j = np.triu_indices(n, 2)
+    keep = ~((i == 0) & (j == n - 1))
+    i, j = i[keep], j[keep]
+    ai, bi, aj, bj = a[i], b[i], a[j], b[j]
+    # Proper crossings: each segment's endpoints lie strictly on opposite sides of the other.
+    proper = ((_cross(bi - ai, aj - ai) * _cross(bi - ai, bj - ai) < 0)
+              & (_cross(bj - aj, ai - aj) * _cross(bj - aj, bi - aj) < 0))
+    touch = np.minimum.reduce([_distance2(ai, bi, aj), _distance2(ai, bi, bj),
+                               _distance2(aj, bj, ai), _distance2(aj, bj, bi)])
+    bad = np.flatnonzero(proper | (touch <= tol * tol))
+    if bad.size:
+        k = int(bad[0])
+        raise GeometryError(where, f"edges {int(i[k])} and {int(j[k])} intersect "
+                            "(the polygon must be simple)")
+    if abs(0.5 * float(_cross(a, b).sum())) <= _REL_TOL * size * size:
+        raise GeometryError(where, "the vertices enclose zero area (they are collinear)")
+    # Consecutive edges meet only at their shared vertex unless the boundary folds back on itself.
+    e_next = np.roll(e, -1, 0)
+    fold = np.flatnonzero((np.abs(_cross(e, e_next)) <= _REL_TOL * lengths * np.roll(lengths, -1))
+                          & ((e * e_next).sum(-1) < 0))
+    if fold.size:
+        i = int(fold[0])
+        raise GeometryError(where, f"edges {i} and {(i + 1) % n} overlap (the polygon folds back)")
+
+
+def _cross(u, v):
+    return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+
+
+def _distance2(a, b, q):
+    """Squared distance from points ``q`` to segments ``[a, b]`` (arrays ``(..., 2)``)."""
+    e = b - a
+    t = np.clip(((q - a) * e).sum(-1) / (e * e).sum(-1), 0.0, 1.0)
+    r = q - (a + t[..., None] * e)
+    return (r * r).sum(-1)

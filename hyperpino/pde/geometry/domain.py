@@ -217,6 +217,17 @@ class Domain:
         on, normals = self._on_boundary(pts, own, g)
         return pts, normals, on
 
+    def boundary_points(self, pieces: Sequence[str], u: Tensor) -> Tensor:
+        """The points ``(m, 2)`` on the region's boundary among those at arc-length fractions
+        ``u (k,)`` along each of the candidate ``pieces``, all pieces in one test (float64)."""
+        names = self.geometry.piece_names
+        for piece in pieces:
+            if piece not in names:
+                raise GeometryError(self.where, f"no boundary piece named {piece!r}")
+        index = [names.index(p) for p in pieces]
+        pts, own, piece = self._curve_points(index, [u.to(_F64)] * len(index))
+        return pts[self._on_boundary(pts, own, piece)[0]]
+
     def _on_boundary(self, pts: Tensor, own: Tensor, g: int | Tensor) -> tuple[Tensor, Tensor]:
         """The on-boundary test (see the module docstring) for points ``(m, 2)`` on piece ``g``.
 

@@ -13,19 +13,14 @@ from typing import final
 import torch
 from torch import Tensor
 
-from hyperpino.errors import GeometryError
 from hyperpino.pde.geometry._checks import MAX_VERTICES, check_name, polygon
 from hyperpino.pde.geometry._segments import (
     ccw_outward_normal,
     cross,
-    segment_distance2,
     segment_points,
     segment_project,
 )
 from hyperpino.pde.geometry.base import BBox, Geometry, Primitive, check_affine
-
-_REL_TOL = 1e-9
-"""Edges closer than this (relative to the polygon's size) count as touching."""
 
 __all__ = ["MAX_VERTICES", "Polygon", "Triangle"]
 
@@ -39,7 +34,6 @@ class _VertexShape(Primitive):
         self.name = check_name(name)
         where = f"geometry.primitives.{name}.vertices"
         self.vertices = polygon(where, vertices, triangle=self._triangle)
-        _check_simple(where, self.vertices)
         self._v64 = torch.tensor(self.vertices, dtype=torch.float64)  # converted once, not per call
         self._ccw = bool(_signed_area(self._v64) > 0)
         self._local = tuple(str(i) for i in range(len(self.vertices)))
@@ -132,42 +126,3 @@ class Triangle(_VertexShape):
 def _signed_area(v: Tensor) -> Tensor:
     """Shoelace area of vertices ``v (E, 2)``; positive for counter-clockwise order."""
     return 0.5 * cross(v, torch.roll(v, -1, 0)).sum()
-
-
-def _check_simple(where: str, verts: tuple[tuple[float, float], ...]) -> None:
-    """Raise unless ``verts`` is a simple polygon with at least 3 vertices and non-zero area."""
-    n = len(verts)
-    v = torch.tensor(verts, dtype=torch.float64)
-    size = float((v.amax(0) - v.amin(0)).max())
-    tol = _REL_TOL * size
-    a, b = v, torch.roll(v, -1, 0)
-    e = b - a
-    lengths = torch.linalg.vector_norm(e, dim=-1)
-    short = torch.nonzero(lengths <= tol).flatten()
-    if short.numel():
-        i = int(short[0])
-        raise GeometryError(where, f"vertices {i} and {(i + 1) % n} coincide")
-    # Non-adjacent edges must not touch: pairwise segment distances, all pairs at once.
-    i, j = torch.triu_indices(n, n, offset=2)
-    keep = ~((i == 0) & (j == n - 1))
-    i, j = i[keep], j[keep]
-    ai, bi, aj, bj = a[i], b[i], a[j], b[j]
-    # Proper crossings: each segment's endpoints lie strictly on opposite sides of the other.
-    proper = ((cross(bi - ai, aj - ai) * cross(bi - ai, bj - ai) < 0)
-              & (cross(bj - aj, ai - aj) * cross(bj - aj, bi - aj) < 0))
-    touch = torch.stack([segment_distance2(ai, bi, aj), segment_distance2(ai, bi, bj),
-                         segment_distance2(aj, bj, ai), segment_distance2(aj, bj, bi)]).amin(0)
-    bad = proper | (touch <= tol * tol)
-    if bool(bad.any()):
-        k = int(torch.nonzero(bad)[0])
-        raise GeometryError(where, f"edges {int(i[k])} and {int(j[k])} intersect "
-                            "(the polygon must be simple)")
-    if abs(float(_signed_area(v))) <= _REL_TOL * size * size:
-        raise GeometryError(where, "the vertices enclose zero area (they are collinear)")
-    # Consecutive edges meet only at their shared vertex unless the boundary folds back on itself.
-    e_next = torch.roll(e, -1, 0)
-    fold = ((cross(e, e_next).abs() <= _REL_TOL * lengths * torch.roll(lengths, -1, 0))
-            & ((e * e_next).sum(-1) < 0))
-    if bool(fold.any()):
-        i = int(torch.nonzero(fold)[0])
-        raise GeometryError(where, f"edges {i} and {(i + 1) % n} overlap (the polygon folds back)")
