@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_run)
+    e = csub.add_parser("evaluate", help="score a run's checkpoints again (another scenario or inference)")
+    e.add_argument("out", help="the run's output folder (with seed*/state.json)")
+    e.add_argument("--scenario", default="cl3", help="cl1, cl2 or cl3 (default cl3)")
+    e.add_argument("--inference", choices=["ppca", "entropy"], help="task inference (default: the run's)")
+    e.add_argument("--data-dir", help="the run's --data-dir, if it had one")
+    e.set_defaults(func=_cmd_evaluate)
 
 
 def _options(args: argparse.Namespace, defaults: dict) -> dict:
@@ -130,7 +137,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         runs.append(run(method, bench, cfg, seed=seed, out_dir=out / f"seed{seed}", meta=meta,
                         progress=not args.quiet))
     mats = np.array([[[np.nan if v is None else v for v in row] for row in r["acc"]] for r in runs])
-    mean = np.nanmean(mats, axis=0) if mats.shape[0] > 1 else mats[0]
+    with warnings.catch_warnings():  # tasks not yet seen are NaN in every seed: NaN is the answer
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(mats, axis=0) if mats.shape[0] > 1 else mats[0]
     agg = {k: {"mean": float(np.mean([r[k] for r in runs])), "std": float(np.std([r[k] for r in runs]))}
            for k in summary(mats[0])}
     result = {**meta, "seeds": args.seeds, "runs": runs, "summary": agg}
@@ -144,4 +153,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"  results          {out / 'results.json'}, {out / 'accuracy.png'}")
     if args.json:
         print(json.dumps({"summary": agg, "out": str(out)}))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from hyperpino.continual.methods.base import check_scenario
+    from hyperpino.continual.rescore import rescore
+
+    check_scenario(args.scenario)
+    r = rescore(args.out, args.scenario, args.inference, args.data_dir)
+    per_seed = ", ".join(f"{100 * a:.2f}" for a in r["seeds"])
+    print(f"{args.scenario} ({args.inference or 'as run'}): {100 * r['mean']:.2f} ± {100 * r['std']:.2f} % "
+          f"(seeds: {per_seed})")
+    print(json.dumps(r))
     return 0

@@ -46,3 +46,19 @@ def test_unset_options_come_from_the_benchmarks_preset(tmp_path, capsys):
 def test_unknown_preset_is_a_one_line_error(capsys):
     assert main(["continual", "run", "--benchmark", "split-digits", "--preset", "nope", "--quiet"]) == 2
     assert capsys.readouterr().err.strip().startswith("error: --preset")
+
+
+def test_evaluate_rescores_a_cl1_run_in_cl3(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["continual", "run", "--benchmark", "split-digits", "--tasks", "3", "--steps", "30",
+                 "--seeds", "2", "--out", str(out), "--quiet", "--json"]) == 0
+    cl1 = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["summary"]["final_average"]["mean"]
+    assert main(["continual", "evaluate", str(out), "--scenario", "cl1"]) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert abs(again["mean"] - cl1) < 1e-9 and len(again["seeds"]) == 2
+    assert main(["continual", "evaluate", str(out), "--scenario", "cl3"]) == 0
+    ppca = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["mean"]
+    assert main(["continual", "evaluate", str(out), "--inference", "entropy"]) == 0
+    entropy = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["mean"]
+    assert 0 < entropy < ppca <= 1
+    assert main(["continual", "evaluate", str(tmp_path / "nothing")]) == 2
