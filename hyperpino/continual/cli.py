@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=int, default=1, help="number of seeds (0..K-1)")
     p.add_argument("--tasks", type=int, help="number of tasks (default: the benchmark's)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion IDX files or CIFAR python batches")
+    p.add_argument("--validation", action="store_true",
+                   help="score on 10%% of each task's training images held out (for choosing settings; "
+                   "the test split is not used)")
     p.add_argument("--preset", help="named settings (default: the benchmark's own, the README's; see "
                    "hyperpino/continual/presets.py); the options below override single ones")
     p.add_argument("--target", default="mlp", choices=["mlp", "cnn"], help="the network learnt per task")
@@ -93,6 +96,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from hyperpino.continual import targets
     from hyperpino.continual.benchmarks import build
+    from hyperpino.continual.data import holdout
     from hyperpino.continual.methods import build_method
     from hyperpino.continual.methods.base import check_scenario
     from hyperpino.continual.metrics import summary
@@ -110,6 +114,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ValueError:
         raise HyperpinoError(f"--hidden: expected comma-separated widths, got {args.hidden!r}") from None
     bench = build(args.benchmark, n_tasks=args.tasks, data_dir=args.data_dir)
+    if args.validation:
+        bench = holdout(bench)
     opts = _options(args, chosen.options(args.method))
     given = {"steps_per_task": args.steps, "batch_size": args.batch_size, "lr": args.lr,
              "schedule": args.schedule, "augment_shift": args.shift}
@@ -124,6 +130,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     meta = {"benchmark": args.benchmark, "preset": chosen.name, "method": args.method,
             "scenario": args.scenario, "tasks": bench.n_tasks, "target": args.target,
             "hidden": list(hidden), "options": opts}
+    if args.validation:
+        meta["validation"] = True
     runs = []
     for seed in range(args.seeds):
         torch.manual_seed(seed)

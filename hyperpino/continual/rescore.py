@@ -17,6 +17,7 @@ import torch
 
 from hyperpino.continual import streams, targets
 from hyperpino.continual.benchmarks import build
+from hyperpino.continual.data import holdout
 from hyperpino.continual.methods import TaskConditioned, build_method
 from hyperpino.continual.runner import evaluate
 from hyperpino.errors import CheckpointError, HyperpinoError
@@ -37,6 +38,8 @@ def rescore(out: str | Path, scenario: str, inference: str | None = None,
         record = json.loads(path.read_text())
         meta, done = record["meta"], int(record["tasks_done"])
         bench = build(meta["benchmark"], n_tasks=meta["tasks"], data_dir=data_dir)
+        if meta.get("validation"):
+            bench = holdout(bench)
         hidden = tuple(meta["hidden"])
 
         def make(outputs: int, bench=bench, hidden=hidden, kind=meta["target"]) -> torch.nn.Module:

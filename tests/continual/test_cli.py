@@ -62,3 +62,14 @@ def test_evaluate_rescores_a_cl1_run_in_cl3(tmp_path, capsys):
     entropy = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["mean"]
     assert 0 < entropy < ppca <= 1
     assert main(["continual", "evaluate", str(tmp_path / "nothing")]) == 2
+
+
+def test_validation_scores_on_held_out_training_images(tmp_path, capsys):
+    out = tmp_path / "val"
+    assert main(["continual", "run", "--benchmark", "split-digits", "--tasks", "2", "--steps", "2",
+                 "--validation", "--out", str(out), "--quiet"]) == 0
+    result = json.loads((out / "results.json").read_text())
+    assert result["validation"] is True
+    assert main(["continual", "evaluate", str(out), "--scenario", "cl1"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["seeds"][0] == result["runs"][0][
+        "final_average"]
