@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", default="cl1",
                    help="cl1 (task-incremental), cl2 (domain), cl3 (class-incremental)")
     p.add_argument("--seeds", type=int, default=1, help="number of seeds (0..K-1)")
+    p.add_argument("--first-seed", type=int, default=0,
+                   help="start the seeds here (S..S+K-1): seeds of one --out can run in parallel "
+                   "processes, and a later --seeds run picks their checkpoints up")
     p.add_argument("--tasks", type=int, help="number of tasks (default: the benchmark's)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion IDX files or CIFAR python batches")
     p.add_argument("--validation", action="store_true",
@@ -106,8 +109,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hyperpino.errors import HyperpinoError
 
     check_scenario(args.scenario)
-    if args.seeds < 1:
-        raise HyperpinoError(f"--seeds: must be >= 1, got {args.seeds}")
+    if args.seeds < 1 or args.first_seed < 0:
+        raise HyperpinoError(f"--seeds: must be >= 1 and --first-seed >= 0, got {args.seeds}, "
+                             f"{args.first_seed}")
     chosen = preset(args.preset or args.benchmark)
     try:
         hidden = tuple(int(w) for w in args.hidden.split(",")) if args.hidden else chosen.hidden
@@ -133,7 +137,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.validation:
         meta["validation"] = True
     runs = []
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         torch.manual_seed(seed)
         try:
             method = build_method(args.method, make_target, bench.n_tasks, bench.classes_per_task,
@@ -150,7 +154,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         mean = np.nanmean(mats, axis=0) if mats.shape[0] > 1 else mats[0]
     agg = {k: {"mean": float(np.mean([r[k] for r in runs])), "std": float(np.std([r[k] for r in runs]))}
            for k in summary(mats[0])}
-    result = {**meta, "seeds": args.seeds, "runs": runs, "summary": agg}
+    result = {**meta, "seeds": args.seeds, "first_seed": args.first_seed, "runs": runs, "summary": agg}
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(result, indent=1))
     heatmap(mean, out / "accuracy.png", f"{args.method} on {args.benchmark} ({args.scenario.upper()}), "

@@ -73,3 +73,13 @@ def test_validation_scores_on_held_out_training_images(tmp_path, capsys):
     assert main(["continual", "evaluate", str(out), "--scenario", "cl1"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["seeds"][0] == result["runs"][0][
         "final_average"]
+
+
+def test_seeds_run_apart_are_picked_up_by_a_later_run(tmp_path, capsys):
+    common = ["continual", "run", "--benchmark", "split-digits", "--tasks", "2", "--steps", "3",
+              "--out", str(tmp_path / "r"), "--quiet"]
+    assert main([*common, "--first-seed", "1"]) == 0
+    alone = json.loads((tmp_path / "r" / "results.json").read_text())["runs"][0]["acc"]
+    assert main([*common, "--seeds", "2"]) == 0  # trains seed 0, loads the finished seed 1
+    runs = json.loads((tmp_path / "r" / "results.json").read_text())["runs"]
+    assert runs[1]["acc"] == alone and len(runs) == 2
