@@ -31,6 +31,7 @@ from hyperpino.continual.methods import METHODS, TaskConditioned, build_method
 from hyperpino.continual.presets import Preset, preset
 from hyperpino.continual.runner import evaluate
 from hyperpino.continual.runner import run as run_experiment
+from hyperpino.continual.task_inference import PPCATaskInference
 from hyperpino.errors import HyperpinoError
 from hyperpino.hypernet import hyperfan_in_std
 
@@ -185,13 +186,33 @@ def init_scale(benchmark: str = "permuted-mnist", seeds: int = 20) -> dict[bool,
     return out
 
 
+def ppca_rank(benchmark: str = "split-mnist", ranks: tuple[int, ...] = (5, 10, 20, 40)) -> dict[int, float]:
+    """Validation task-inference accuracy (%) of the per-task PPCA models for each rank ``k``: fitted
+    on the training part of every task, scored on the held-out part (closed form, no seed)."""
+    torch.set_num_threads(1)
+    bench = holdout(build(benchmark))
+    x = torch.cat([t.x_test for t in bench.tasks])
+    truth = torch.cat([torch.full((len(t.y_test),), i) for i, t in enumerate(bench.tasks)])
+    out = {}
+    for k in ranks:
+        models = PPCATaskInference(bench.n_tasks, x[0].numel(), k)
+        for i, t in enumerate(bench.tasks):
+            models.fit(i, t.x_train)
+        out[k] = round(100 * float((models.infer(x, bench.n_tasks) == truth).float().mean()), 2)
+        print(f"[ppca-rank] {benchmark} k={k}: validation task inference {out[k]:.2f} %", file=sys.stderr)
+    return out
+
+
 USAGE = ("usage: python -m hyperpino.bench.continual sweep BENCHMARK METHOD KEY V1,V2,...\n"
-         "       python -m hyperpino.bench.continual init-scale [BENCHMARK]")
+         "       python -m hyperpino.bench.continual init-scale [BENCHMARK]\n"
+         "       python -m hyperpino.bench.continual ppca-rank [BENCHMARK [K1,K2,...]]")
 
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "sweep":
         sweep(sys.argv[2], sys.argv[3], sys.argv[4], [float(v) for v in sys.argv[5].split(",")])
     elif len(sys.argv) in (2, 3) and sys.argv[1] == "init-scale":
         init_scale(*sys.argv[2:])
+    elif len(sys.argv) in (2, 3, 4) and sys.argv[1] == "ppca-rank":
+        ppca_rank(*sys.argv[2:3], *[tuple(int(k) for k in a.split(",")) for a in sys.argv[3:4]])
     else:
         sys.exit(USAGE)
