@@ -31,7 +31,9 @@ from hyperpino.continual.methods import METHODS, TaskConditioned, build_method
 from hyperpino.continual.presets import Preset, preset
 from hyperpino.continual.runner import evaluate
 from hyperpino.continual.runner import run as run_experiment
+from hyperpino.continual.task_inference import PPCATaskInference
 from hyperpino.errors import HyperpinoError
+from hyperpino.hypernet import hyperfan_in_std
 
 PUBLISHED = {  # (CL1, CL3) in %, von Oswald et al. 2020 Table 1 (HNET: HNET+ENT; mean over 20 seeds)
     "split-mnist": {"hnet": (99.79, 69.48), "ewc": (99.12, 19.96), "si": (99.09, 19.99)},
@@ -157,7 +159,60 @@ def sweep(benchmark: str, method: str, key: str, values: list[float], seeds: int
     return out
 
 
-if __name__ == "__main__":  # python -m hyperpino.bench.continual sweep BENCHMARK METHOD KEY V1,V2,...
-    if len(sys.argv) != 6 or sys.argv[1] != "sweep":
-        sys.exit("usage: python -m hyperpino.bench.continual sweep BENCHMARK METHOD KEY V1,V2,...")
-    sweep(sys.argv[2], sys.argv[3], sys.argv[4], [float(v) for v in sys.argv[5].split(",")])
+def init_scale(benchmark: str = "permuted-mnist", seeds: int = 20) -> dict[bool, dict[str, float]]:
+    """How far each task's generated first-layer weights start from the hyperfan-in scale: the
+    ratio std(W_1 of task t) / hyperfan-in std over ``seeds`` × T fresh HNETs of the preset, without
+    and with unit-RMS trunk features (:mod:`hyperpino.continual.features`)."""
+    torch.set_num_threads(1)
+    chosen = preset(benchmark)
+    bench = build(benchmark)
+    out = {}
+    for unit in (False, True):
+        ratios = []
+        for seed in range(seeds):
+            torch.manual_seed(seed)
+            opts = {**chosen.options("hnet"), "task_inference": "entropy", "unit_features": unit}
+            method = build_method("hnet", lambda o: targets.mlp(bench.input_shape, chosen.hidden, o),
+                                  bench.n_tasks, bench.classes_per_task, "cl1", **opts)
+            name = method.hnet.spec.names[0]
+            target = hyperfan_in_std(method.hnet.spec)[name]
+            with torch.no_grad():
+                w = method.weights(torch.arange(bench.n_tasks))[name]
+            ratios += (w.flatten(1).std(dim=1) / target).tolist()
+        out[unit] = {k: round(float(f(ratios)), 3) for k, f in
+                     (("mean", np.mean), ("std", np.std), ("min", np.min), ("max", np.max))}
+        print(f"[init-scale] {benchmark} unit_features={unit}: std(W_1)/hyperfan-in over {len(ratios)} "
+              f"(seed, task): {out[unit]}", file=sys.stderr)
+    return out
+
+
+def ppca_rank(benchmark: str = "split-mnist", ranks: tuple[int, ...] = (5, 10, 20, 40)) -> dict[int, float]:
+    """Validation task-inference accuracy (%) of the per-task PPCA models for each rank ``k``: fitted
+    on the training part of every task, scored on the held-out part (closed form, no seed)."""
+    torch.set_num_threads(1)
+    bench = holdout(build(benchmark))
+    x = torch.cat([t.x_test for t in bench.tasks])
+    truth = torch.cat([torch.full((len(t.y_test),), i) for i, t in enumerate(bench.tasks)])
+    out = {}
+    for k in ranks:
+        models = PPCATaskInference(bench.n_tasks, x[0].numel(), k)
+        for i, t in enumerate(bench.tasks):
+            models.fit(i, t.x_train)
+        out[k] = round(100 * float((models.infer(x, bench.n_tasks) == truth).float().mean()), 2)
+        print(f"[ppca-rank] {benchmark} k={k}: validation task inference {out[k]:.2f} %", file=sys.stderr)
+    return out
+
+
+USAGE = ("usage: python -m hyperpino.bench.continual sweep BENCHMARK METHOD KEY V1,V2,...\n"
+         "       python -m hyperpino.bench.continual init-scale [BENCHMARK]\n"
+         "       python -m hyperpino.bench.continual ppca-rank [BENCHMARK [K1,K2,...]]")
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "sweep":
+        sweep(sys.argv[2], sys.argv[3], sys.argv[4], [float(v) for v in sys.argv[5].split(",")])
+    elif len(sys.argv) in (2, 3) and sys.argv[1] == "init-scale":
+        init_scale(*sys.argv[2:])
+    elif len(sys.argv) in (2, 3, 4) and sys.argv[1] == "ppca-rank":
+        ppca_rank(*sys.argv[2:3], *[tuple(int(k) for k in a.split(",")) for a in sys.argv[3:4]])
+    else:
+        sys.exit(USAGE)

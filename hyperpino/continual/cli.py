@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", default="cl1",
                    help="cl1 (task-incremental), cl2 (domain), cl3 (class-incremental)")
     p.add_argument("--seeds", type=positive_int, default=1, help="number of seeds (0..K-1)")
+    p.add_argument("--first-seed", type=count, default=0,
+                   help="start the seeds here (S..S+K-1): seeds of one --out can run in parallel "
+                   "processes, and a later --seeds run picks their checkpoints up")
     p.add_argument("--tasks", type=positive_int, help="number of tasks (default: the benchmark's)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion IDX files or CIFAR python batches")
+    p.add_argument("--validation", action="store_true",
+                   help="score on 10%% of each task's training images held out (for choosing settings; "
+                   "the test split is not used)")
     p.add_argument("--preset", help="named settings (default: the benchmark's own, the README's; see "
                    "hyperpino/continual/presets.py); the options below override single ones")
     p.add_argument("--target", default="mlp", choices=["mlp", "cnn"], help="the network learnt per task")
@@ -57,6 +64,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_run)
+    e = csub.add_parser("evaluate", help="score a run's checkpoints again (another scenario or inference)")
+    e.add_argument("out", help="the run's output folder (with seed*/state.json)")
+    e.add_argument("--scenario", default="cl3", help="cl1, cl2 or cl3 (default cl3)")
+    e.add_argument("--inference", choices=["ppca", "entropy"], help="task inference (default: the run's)")
+    e.add_argument("--data-dir", help="the run's --data-dir, if it had one")
+    e.set_defaults(func=_cmd_evaluate)
 
 
 def _options(args: argparse.Namespace, defaults: dict) -> dict:
@@ -88,6 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from hyperpino.continual import targets
     from hyperpino.continual.benchmarks import build
+    from hyperpino.continual.data import holdout
     from hyperpino.continual.methods import build_method
     from hyperpino.continual.methods.base import check_scenario
     from hyperpino.continual.metrics import summary
@@ -97,14 +111,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hyperpino.errors import HyperpinoError
 
     check_scenario(args.scenario)
-    if args.seeds < 1:
-        raise HyperpinoError(f"--seeds: must be >= 1, got {args.seeds}")
+    if args.seeds < 1 or args.first_seed < 0:
+        raise HyperpinoError(f"--seeds: must be >= 1 and --first-seed >= 0, got {args.seeds}, "
+                             f"{args.first_seed}")
     chosen = preset(args.preset or args.benchmark)
     try:
         hidden = tuple(int(w) for w in args.hidden.split(",")) if args.hidden else chosen.hidden
     except ValueError:
         raise HyperpinoError(f"--hidden: expected comma-separated widths, got {args.hidden!r}") from None
     bench = build(args.benchmark, n_tasks=args.tasks, data_dir=args.data_dir)
+    if args.validation:
+        bench = holdout(bench)
     opts = _options(args, chosen.options(args.method))
     given = {"steps_per_task": args.steps, "batch_size": args.batch_size, "lr": args.lr,
              "schedule": args.schedule, "augment_shift": args.shift}
@@ -119,8 +136,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     meta = {"benchmark": args.benchmark, "preset": chosen.name, "method": args.method,
             "scenario": args.scenario, "tasks": bench.n_tasks, "target": args.target,
             "hidden": list(hidden), "options": opts}
+    if args.validation:
+        meta["validation"] = True
     runs = []
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         torch.manual_seed(seed)
         try:
             method = build_method(args.method, make_target, bench.n_tasks, bench.classes_per_task,
@@ -132,10 +151,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         runs.append(run(method, bench, cfg, seed=seed, out_dir=out / f"seed{seed}", meta=meta,
                         progress=not args.quiet))
     mats = np.array([[[np.nan if v is None else v for v in row] for row in r["acc"]] for r in runs])
-    mean = np.nanmean(mats, axis=0) if mats.shape[0] > 1 else mats[0]
+    with warnings.catch_warnings():  # tasks not yet seen are NaN in every seed: NaN is the answer
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(mats, axis=0) if mats.shape[0] > 1 else mats[0]
     agg = {k: {"mean": float(np.mean([r[k] for r in runs])), "std": float(np.std([r[k] for r in runs]))}
            for k in summary(mats[0])}
-    result = {**meta, "seeds": args.seeds, "runs": runs, "summary": agg}
+    result = {**meta, "seeds": args.seeds, "first_seed": args.first_seed, "runs": runs, "summary": agg}
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(result, indent=1))
     heatmap(mean, out / "accuracy.png", f"{args.method} on {args.benchmark} ({args.scenario.upper()}), "
@@ -146,4 +167,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"  results          {out / 'results.json'}, {out / 'accuracy.png'}")
     if args.json:
         print(json.dumps({"summary": agg, "out": str(out)}))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from hyperpino.continual.methods.base import check_scenario
+    from hyperpino.continual.rescore import rescore
+
+    check_scenario(args.scenario)
+    r = rescore(args.out, args.scenario, args.inference, args.data_dir)
+    per_seed = ", ".join(f"{100 * a:.2f}" for a in r["seeds"])
+    print(f"{args.scenario} ({args.inference or 'as run'}): {100 * r['mean']:.2f} ± {100 * r['std']:.2f} % "
+          f"(seeds: {per_seed})")
+    print(json.dumps(r))
     return 0

@@ -46,3 +46,40 @@ def test_unset_options_come_from_the_benchmarks_preset(tmp_path, capsys):
 def test_unknown_preset_is_a_one_line_error(capsys):
     assert main(["continual", "run", "--benchmark", "split-digits", "--preset", "nope", "--quiet"]) == 2
     assert capsys.readouterr().err.strip().startswith("error: --preset")
+
+
+def test_evaluate_rescores_a_cl1_run_in_cl3(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["continual", "run", "--benchmark", "split-digits", "--tasks", "3", "--steps", "30",
+                 "--seeds", "2", "--out", str(out), "--quiet", "--json"]) == 0
+    cl1 = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["summary"]["final_average"]["mean"]
+    assert main(["continual", "evaluate", str(out), "--scenario", "cl1"]) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert abs(again["mean"] - cl1) < 1e-9 and len(again["seeds"]) == 2
+    assert main(["continual", "evaluate", str(out), "--scenario", "cl3"]) == 0
+    ppca = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["mean"]
+    assert main(["continual", "evaluate", str(out), "--inference", "entropy"]) == 0
+    entropy = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["mean"]
+    assert 0 < entropy < ppca <= 1
+    assert main(["continual", "evaluate", str(tmp_path / "nothing")]) == 2
+
+
+def test_validation_scores_on_held_out_training_images(tmp_path, capsys):
+    out = tmp_path / "val"
+    assert main(["continual", "run", "--benchmark", "split-digits", "--tasks", "2", "--steps", "2",
+                 "--validation", "--out", str(out), "--quiet"]) == 0
+    result = json.loads((out / "results.json").read_text())
+    assert result["validation"] is True
+    assert main(["continual", "evaluate", str(out), "--scenario", "cl1"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["seeds"][0] == result["runs"][0][
+        "final_average"]
+
+
+def test_seeds_run_apart_are_picked_up_by_a_later_run(tmp_path, capsys):
+    common = ["continual", "run", "--benchmark", "split-digits", "--tasks", "2", "--steps", "3",
+              "--out", str(tmp_path / "r"), "--quiet"]
+    assert main([*common, "--first-seed", "1"]) == 0
+    alone = json.loads((tmp_path / "r" / "results.json").read_text())["runs"][0]["acc"]
+    assert main([*common, "--seeds", "2"]) == 0  # trains seed 0, loads the finished seed 1
+    runs = json.loads((tmp_path / "r" / "results.json").read_text())["runs"]
+    assert runs[1]["acc"] == alone and len(runs) == 2
