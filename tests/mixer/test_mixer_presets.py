@@ -65,3 +65,23 @@ def test_config_keys_override_the_preset():
         parse({"preset": "paper"}, suite="user")
     with pytest.raises(SpecError, match="train.outer_step"):
         parse({"preset": "small", "train": {"outer_step": 3}}, suite="lv")
+
+
+@pytest.mark.parametrize("suite", ["odebench10", "lv"])
+def test_paper_preset_runs_end_to_end_when_shrunk(suite):
+    import dataclasses
+
+    from hyperpino.mixer.alternating import Trainer, build_model
+    from hyperpino.mixer.evaluation import evaluate
+
+    p = preset("paper", suite)
+    few = {"envs_per_family": 1, "families": ("ode24_harmonic", "ode39_glycolytic_2d")}
+    data = dataclasses.replace(p.suite, n_train=1, n_test=1, n_val=1, n_adapt_test=1, n_t=5, horizon=0.2,
+                               **(few if suite == "odebench10" else {}))
+    ds = generate(data)
+    model = build_model(dataclasses.replace(p.model, width=8), ds["train"])
+    t = Trainer(model, ds["train"], dataclasses.replace(p.train, outer_steps=1, ctx_steps=1, model_steps=2))
+    t.run(progress=False)
+    assert t.gate_updates == (3 if suite == "odebench10" else 1)  # every inner step vs every 5th
+    ev = evaluate(model, ds, adapt_steps=2, adapt_lr=p.adapt.lr, adapt_method=p.adapt.method)
+    assert ev["val"]["mean_mse"] > 0 and len(ev["adapt_routes"]) == ds["adapt"].n_envs
