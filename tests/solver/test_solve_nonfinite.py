@@ -33,7 +33,7 @@ def test_non_finite_parameters_are_named():
     with pytest.raises(HyperpinoError) as info:
         pipeline.require_finite_solution(problem, ens, x, y, mask, u, "refinement")
     msg = str(info.value)
-    assert "not finite at (x, y) = (" in msg and name in msg and "after refinement" in msg
+    assert "first at (x, y) = (" in msg and name in msg and "after refinement" in msg
 
 
 def test_finite_solution_passes():
