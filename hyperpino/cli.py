@@ -69,11 +69,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from hyperpino.pde.spec_io import read_spec
 
     spec = read_spec(args.spec)
-    check_spec(spec)  # schema, expressions, operator, primitives, CSG, patterns: before torch is imported
+    checked = check_spec(spec)  # expressions, operator, primitives, CSG, patterns: before torch is imported
     from hyperpino.pde.check import plot, summary
     from hyperpino.pde.problem import build_problem
 
-    problem = build_problem(spec)
+    problem = build_problem(checked)
     if not args.quiet:
         print(summary(problem))
     if args.plot:

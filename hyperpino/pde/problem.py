@@ -72,8 +72,9 @@ class Problem:
         return [c for c in self.conditions if piece in c.pieces]
 
 
-SpecLike = str | Path | Spec | Problem
-"""Anything that names a problem: a spec file path, a validated :class:`Spec` or a built Problem."""
+SpecLike = str | Path | Spec | CheckedSpec | Problem
+"""Anything that names a problem: a spec file path, a validated :class:`Spec` (or one that passed
+:func:`~hyperpino.pde.spec_check.check_spec`) or a built Problem."""
 
 
 def build_problem(spec: SpecLike) -> Problem:
@@ -84,6 +85,8 @@ def build_problem(spec: SpecLike) -> Problem:
     """
     if isinstance(spec, Problem):
         return spec
+    if isinstance(spec, CheckedSpec):
+        return _build(spec.spec, spec)
     if isinstance(spec, (str, Path)):
         from hyperpino.pde.spec_io import read_spec
 
@@ -93,8 +96,8 @@ def build_problem(spec: SpecLike) -> Problem:
     return _build(spec)
 
 
-def _build(spec: Spec) -> Problem:
-    checked = check_spec(spec)  # everything that needs no geometric analysis, first
+def _build(spec: Spec, checked: CheckedSpec | None = None) -> Problem:
+    checked = checked or check_spec(spec)  # everything that needs no geometric analysis, first
     (x0, x1), (y0, y1) = checked.box
     domain = _build_domain(checked)
     _check_inside_box(domain, checked.box)

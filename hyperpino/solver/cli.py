@@ -47,7 +47,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     else:
         path = Path(args.spec)
     spec = read_spec(path)  # the one parse
-    check_spec(spec)  # all that needs no torch, before torch is imported: a bad spec fails in < 2 s
+    checked = check_spec(spec)  # all that needs no torch, before torch is imported: a bad spec fails in < 2 s
     budget = None if args.time_budget is None else parse_duration(args.time_budget, "--time-budget")
     if args.threads:
         import torch
@@ -58,7 +58,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from hyperpino.solver.outputs import save_result
     from hyperpino.solver.pipeline import solve
 
-    problem = build_problem(spec)
+    problem = build_problem(checked)
     # The one place where the command line overrides the spec's [run] table (None keeps the spec's).
     options = SolveOptions.resolve(problem.spec.run, refine=args.refine, finetune_steps=args.finetune,
                                    time_budget=budget, tol_residual=args.tol_residual,
