@@ -108,7 +108,9 @@ def table(result: dict) -> str:
     rows = ["| suite | model | final train loss | val rel. MSE | in-domain MSE | in-domain rel. MSE "
             "| adaptation MSE | adaptation rel. MSE | train s | gate share | purity |", "|" + "---|" * 11]
     for suite in SUITES:
-        for name, r in result.get(suite, {}).items():
+        got = result.get(suite, {})
+        for name in [n for n in MODELS if n in got]:  # the JSON line's keys come back sorted
+            r = got[name]
             cells = [f"{r[k]['mean']:.3g} ± {r[k]['std']:.2g}" for k in _COLUMNS]
             share = f"{100 * r['gate_share']['mean']:.1f} %" if name.startswith("mixer") else "–"
             rows.append(f"| {suite} | {name} | {' | '.join(cells)} | {r['train_s']['mean']:.1f} | {share} | "

@@ -56,6 +56,8 @@ class MixerTrainConfig:
     gate_lambda: float = 1e-3
     gate_stay: float = 0.05
     """Hysteresis of the cluster -> expert assignment (relative cost advantage needed to switch)."""
+    gate_restarts: int = 1
+    """k-means++ seedings of the first (cold-start) K-means; the lowest inertia is kept."""
     balance_weight: float = 1e-2
     ctx_l1: float = 0.0
     self_reweight: bool = False
@@ -65,7 +67,7 @@ class MixerTrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("outer_steps", "gate_every", "gate_trajs", "checkpoint_every"):
+        for name in ("outer_steps", "gate_every", "gate_trajs", "gate_restarts", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise SpecError(f"train.{name}", f"must be >= 1, got {getattr(self, name)}")
         if self.ctx_steps < 0 or self.model_steps < 1:
@@ -152,7 +154,8 @@ class Trainer:
         n = self.cfg.gate_trajs
         gen = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.inner)
         stats = gate_update(self.model, self.model.contexts, self.y0[:, :n], self.ys[:, :n], self.tau,
-                            self.span, self.cfg.gate_lambda, gen, *self._kmeans_state, self.cfg.gate_stay)
+                            self.span, self.cfg.gate_lambda, gen, *self._kmeans_state, self.cfg.gate_stay,
+                            self.cfg.gate_restarts)
         self._kmeans_state = (stats["centres"], stats["expert_of_cluster"])
         self.gate_seconds += stats["seconds"]
         self.gate_updates += 1

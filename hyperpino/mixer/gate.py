@@ -46,15 +46,19 @@ def kmeans_pp(x: Tensor, k: int, generator: torch.Generator | None = None) -> Te
 
 def kmeans(
     x: Tensor, k: int, iters: int = 50, generator: torch.Generator | None = None,
-    init: Tensor | None = None,
+    init: Tensor | None = None, restarts: int = 1,
 ) -> tuple[Tensor, Tensor]:
     """Lloyd's algorithm from k-means++ (or from ``init (k, d)``, a warm start): ``x (E, d)`` ->
     centroids ``(k, d)``, labels ``(E,)``.
 
     An empty cluster takes the point farthest from its current centroid, so every cluster is used
-    whenever ``E >= k``. Stops when the labels no longer change."""
+    whenever ``E >= k``. Stops when the labels no longer change. ``restarts``: without ``init``, the
+    lowest-inertia result of that many k-means++ seedings."""
     if not 1 <= k <= x.shape[0]:
         raise ValueError(f"kmeans: need 1 <= k <= E, got k = {k}, E = {x.shape[0]}")
+    if init is None and restarts > 1:
+        runs = [kmeans(x, k, iters, generator) for _ in range(restarts)]
+        return min(runs, key=lambda r: float(kmeans_inertia(x, *r)))
     centres = kmeans_pp(x, k, generator) if init is None else init.to(x)
     labels = torch.full((x.shape[0],), -1, dtype=torch.long, device=x.device)
     for _ in range(iters):
@@ -108,16 +112,17 @@ def voronoi_gate(centres: Tensor, expert_of_cluster: Tensor, n_experts: int) -> 
 
 def fit_gate(
     ctx: Tensor, losses: Tensor, lam: float = 1e-3, generator: torch.Generator | None = None,
-    centres: Tensor | None = None, previous: Tensor | None = None, stay: float = 0.0,
+    centres: Tensor | None = None, previous: Tensor | None = None, stay: float = 0.0, restarts: int = 1,
 ) -> tuple[Tensor, dict]:
     """Steps 2–4 on ``ctx (E, d_ξ)`` and the loss matrix ``losses (M, E)``: ``W (d_ξ + 1, M)``, stats.
 
     ``centres (K, d_ξ)``: warm start of K-means (the previous update's centroids), ``previous (K,)``
     the experts those clusters had; a cluster keeps its expert unless another one is better by more
-    than the fraction ``stay`` of its cost (hysteresis: ties, e.g. identical experts, never swap)."""
+    than the fraction ``stay`` of its cost (hysteresis: ties, e.g. identical experts, never swap).
+    ``restarts``: k-means++ seedings of a cold start (see :func:`kmeans`)."""
     m, e = losses.shape
     k = min(m, e)
-    centres, labels = kmeans(ctx, k, generator=generator, init=centres)
+    centres, labels = kmeans(ctx, k, generator=generator, init=centres, restarts=restarts)
     onehot = torch.nn.functional.one_hot(labels, k).to(losses.dtype)  # (E, K)
     cost = (onehot.T @ losses.T) / onehot.sum(0)[:, None]  # (K, M): mean loss of expert on cluster
     if previous is not None and stay > 0:
@@ -137,9 +142,9 @@ def fit_gate(
 @torch.no_grad()
 def gate_update(model, ctx: Tensor, y0: Tensor, ys: Tensor, tau: Tensor, span: Tensor,
                 lam: float = 1e-3, generator: torch.Generator | None = None, centres: Tensor | None = None,
-                previous: Tensor | None = None, stay: float = 0.0) -> dict:
+                previous: Tensor | None = None, stay: float = 0.0, restarts: int = 1) -> dict:
     """The full update on ``model`` (a :class:`~hyperpino.mixer.mixture.MixER` with ``gate="lsq"``):
-    ``y0 (E, N, d)``, targets ``ys (E, N, T, d)``; ``centres``, ``previous``, ``stay``: see
+    ``y0 (E, N, d)``, targets ``ys (E, N, T, d)``; ``centres``, ``previous``, ``stay``, ``restarts``: see
     :func:`fit_gate`. Overwrites ``model.gate_w``; returns stats."""
     start = time.perf_counter()
     ctx = ctx.detach()
@@ -147,7 +152,7 @@ def gate_update(model, ctx: Tensor, y0: Tensor, ys: Tensor, tau: Tensor, span: T
     losses = (pred - ys[None]).pow(2).mean(dim=(2, 3, 4))
     losses = torch.nan_to_num(losses, nan=1e12, posinf=1e12)
     before = model.route(ctx)
-    w, stats = fit_gate(ctx, losses, lam, generator, centres, previous, stay)
+    w, stats = fit_gate(ctx, losses, lam, generator, centres, previous, stay, restarts)
     model.gate_w.copy_(w.to(model.gate_w))
     routes = model.route(ctx)
     stats["switched"] = int((routes != before).sum())

@@ -89,3 +89,12 @@ def test_fit_gate_routes_clusters_to_their_cheapest_experts():
     routes = (torch.cat([ctx, torch.ones(10, 1)], 1) @ w).argmax(1)
     assert routes.tolist() == [1] * 5 + [0] * 5
     assert stats["clusters"] == 2
+
+
+def test_kmeans_restarts_keep_the_lowest_inertia():
+    x = torch.randn(40, 3, generator=torch.Generator().manual_seed(0))
+    first = kmeans(x, 6, generator=torch.Generator().manual_seed(1))  # the restarts' first seeding
+    best = kmeans(x, 6, generator=torch.Generator().manual_seed(1), restarts=8)
+    assert float(kmeans_inertia(x, *best)) <= float(kmeans_inertia(x, *first)) + 1e-6
+    warm = kmeans(x, 6, init=best[0], restarts=8)  # a warm start ignores restarts
+    torch.testing.assert_close(warm[0], best[0])
