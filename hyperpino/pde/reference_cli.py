@@ -15,9 +15,13 @@ from hyperpino.argtypes import positive_float
 
 
 def _cmd_reference(args: argparse.Namespace) -> int:
+    from hyperpino.pde.spec_check import check_spec
+    from hyperpino.pde.spec_io import read_spec
+
+    checked = check_spec(read_spec(args.spec))  # all that needs no torch, before torch is imported
     from hyperpino.pde.problem import build_problem
 
-    problem = build_problem(args.spec)
+    problem = build_problem(checked)
     from hyperpino.pde.reference import reference_solution
 
     sol = reference_solution(problem, args.h, cache=not args.no_cache)

@@ -17,12 +17,16 @@ from hyperpino.errors import HyperpinoError
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    from hyperpino.pde.problem import build_problem
+    from hyperpino.pde.spec_check import check_spec
+    from hyperpino.pde.spec_io import read_spec
 
-    problem = build_problem(args.spec)
+    checked = check_spec(read_spec(args.spec))  # all that needs no torch, before torch is imported
     budget = parse_duration(args.budget, "--budget")
     if args.tol is not None and not args.tol > 0:
         raise HyperpinoError(f"--tol: must be positive, got {args.tol}")
+    from hyperpino.pde.problem import build_problem
+
+    problem = build_problem(checked)
     from hyperpino.pinn.baseline import run_baseline
 
     result = run_baseline(problem, budget=budget, tol=args.tol, out_dir=Path(args.out or

@@ -1,5 +1,5 @@
 """The 2-second promise (issue #14, item 1): from a fresh process, a bad spec is refused before
-torch is imported, by ``check`` and by ``solve``.
+torch is imported, by ``check``, ``solve``, ``reference`` and ``baseline``.
 
 Two kinds of test: with torch made unimportable (``sys.modules["torch"] = None``), every spec whose
 error needs no geometric analysis must still exit 2 with its one line (so nothing imported torch
@@ -47,7 +47,8 @@ command, out_dir, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
 results = {}
 for path in paths:
     err = io.StringIO()
-    extra = ["--out", out_dir, "--no-reference"] if command == "solve" else []
+    extra = {"solve": ["--out", out_dir, "--no-reference"], "reference": ["--out", out_dir + ".h5"],
+             "baseline": ["--out", out_dir]}.get(command, [])
     with contextlib.redirect_stderr(err):
         try:
             rc = main([command, path, *extra])
@@ -58,7 +59,7 @@ print(json.dumps(results))
 """
 
 
-@pytest.mark.parametrize("command", ["check", "solve"])
+@pytest.mark.parametrize("command", ["check", "solve", "reference", "baseline"])
 def test_refused_before_torch_is_imported(command, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-c", _NO_TORCH, command, str(tmp_path / "out"), *map(str, TORCH_FREE)],
