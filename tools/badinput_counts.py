@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CLASSES: dict[str, list[str]] = {
     "specs": ["tests/pde/test_bad_specs.py"],
     "checkpoints": ["tests/model/test_bad_checkpoints.py"],
+    "training states": ["tests/training/test_bad_states.py"],
     "hdf5 train --data": ["tests/mms/test_bad_hdf5.py"],
     "hdf5 mixer": ["tests/mixer/test_bad_mixer_hdf5.py"],
     "command lines": ["tests/test_bad_command_lines.py"],
