@@ -27,6 +27,7 @@ CLASSES: dict[str, list[str]] = {
     "training states": ["tests/training/test_bad_states.py"],
     "hdf5 train --data": ["tests/mms/test_bad_hdf5.py"],
     "hdf5 mixer": ["tests/mixer/test_bad_mixer_hdf5.py"],
+    "mixer checkpoints": ["tests/mixer/test_bad_mixer_checkpoints.py"],
     "command lines": ["tests/test_bad_command_lines.py"],
     "--json outputs": ["tests/test_json_outputs.py"],
     "interrupts": ["tests/training/test_interrupts.py"],
