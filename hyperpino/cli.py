@@ -216,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `hyperpino check ... | head`: the reader left, nothing to report
         sys.stderr.close()
         return 0
+    except OSError as err:  # a path the user named that cannot be made or written (a file in the way)
+        if err.filename is None or err.strerror is None:
+            raise
+        print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -15,24 +15,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hyperpino.errors import CheckpointError
+from hyperpino.errors import CheckpointError, HyperpinoError
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
     """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it onto ``path``.
 
     The temporary file is removed when ``write`` fails or is interrupted. The result is an
-    ordinary 0644 file (``mkstemp`` would leave 0600). Returns ``path``.
+    ordinary 0644 file (``mkstemp`` would leave 0600). Returns ``path``. A place that cannot be
+    written (a file in the way, no permission, a full disk) is a :class:`HyperpinoError`.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:  # the place is wrong (a file in the way, no permission, read-only)
+        raise HyperpinoError(f"{path}: cannot write here ({err.strerror or err})") from None
     os.close(fd)
     tmp = Path(name)
     try:
         write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as err:
+        if err.errno is None:  # not the file system's refusal: a library's own error
+            raise
+        raise HyperpinoError(f"{path}: cannot write ({err.strerror})") from None
     finally:
         tmp.unlink(missing_ok=True)
     return path

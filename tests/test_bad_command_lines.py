@@ -4,14 +4,17 @@ or file and what is wrong, with no traceback, before any long computation."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
+import hyperpino
 from hyperpino.cli import main
 from hyperpino.examples import examples_dir
 
 EX = examples_dir()
 SPEC = str(EX / "poisson_C.toml")
+BUNDLED = str(Path(hyperpino.__file__).parent / "model" / "weights" / "hypino-small.safetensors")
 
 # (argv with {tmp} for a private folder, a piece of the expected message)
 CASES: list[tuple[str, str]] = [
@@ -71,6 +74,14 @@ CASES: list[tuple[str, str]] = [
     ("mms stats --n 0", "argument --n: must be >= 1"),
     ("mms stats --grid 0", "argument --grid: must be >= 1"),
     ("mms stats {tmp}/missing.toml --no-benchmarks", "missing.toml"),
+    # outputs where nothing can be written (a file in the way)
+    (f"reference {SPEC} --h 0.3 --out {SPEC}/r.h5", "poisson_C.toml/r.h5: cannot write here"),
+    (f"mms sample --out {SPEC}/s.toml", "poisson_C.toml/s.toml: cannot write here"),
+    (f"mms generate --n 2 --grid 16 --out {SPEC}/d.h5 --quiet",
+     "poisson_C.toml/d.h5.shards: Not a directory"),
+    (f"train --steps 1 --out {SPEC}", "poisson_C.toml: File exists"),
+    (f"pack-model {BUNDLED} {SPEC}/p.safetensors", "poisson_C.toml/p.safetensors: cannot write here"),
+    (f"solve {SPEC} --refine 0 --finetune 0 --no-reference --no-plot --quiet --out {SPEC}", "poisson_C.toml"),
     # baseline, demo, bench, mixer, continual
     (f"baseline {SPEC} --tol 0", "argument --tol: must be a finite number > 0"),
     (f"baseline {SPEC} --threads -1", "argument --threads: must be >= 0"),
@@ -85,6 +96,11 @@ CASES: list[tuple[str, str]] = [
     ("continual run --seeds 0", "argument --seeds: must be >= 1"),
     ("continual run --lr 0", "argument --lr: must be a finite number > 0"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 @pytest.mark.parametrize("line,expected", CASES, ids=[c[0].replace(str(EX) + "/", "")[:60] for c in CASES])

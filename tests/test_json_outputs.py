@@ -56,3 +56,21 @@ def test_json_fresh_and_cached(name, tmp_path, capsys):
     assert all(set(o) == set(fresh) for o in outs)
     for key in fresh:
         assert type(fresh[key]) is type(cached[key]) or None in (fresh[key], cached[key]), key
+
+
+def test_mixer_eval_json_fresh_and_adapted(tmp_path, capsys):
+    """``mixer eval --json`` adapting on the fly (fresh) and from ``mixer adapt``'s saved contexts."""
+    data, ckpt = tmp_path / "lv.h5", tmp_path / "ck"
+    assert main(["mixer", "data", "--suite", "lv", "--out", str(data), "--n-t", "5", "--horizon", "0.3",
+                 "--quiet"]) == 0
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(f'data = "{data}"\n[model]\nn_experts = 2\nwidth = 8\n[model.solver]\nsubsteps = 1\n'
+                   "[train]\nouter_steps = 1\nctx_steps = 1\nmodel_steps = 1\n")
+    assert main(["mixer", "train", "--config", str(cfg), "--out", str(ckpt), "--quiet",
+                 "--no-diagnostics"]) == 0
+    argv = ["mixer", "eval", "--ckpt", str(ckpt), "--data", str(data), "--out", str(tmp_path / "ev"),
+            "--quiet", "--json", "--adapt-steps", "2"]
+    fresh = _last_json(capsys, argv)
+    assert main(["mixer", "adapt", "--ckpt", str(ckpt), "--data", str(data), "--steps", "2", "--quiet"]) == 0
+    cached = _last_json(capsys, argv)
+    assert set(fresh) == set(cached) and json.dumps(cached)

@@ -6,6 +6,7 @@ last line. Extra classes: ``--class NAME=tests/a.py,tests/b.py`` (repeatable).
 
     python tools/badinput_counts.py              # run and count (about 5 minutes on 2 cores)
     python tools/badinput_counts.py --collect    # count the cases only
+    python tools/badinput_counts.py --only interrupts
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CLASSES: dict[str, list[str]] = {
     "specs": ["tests/pde/test_bad_specs.py"],
     "checkpoints": ["tests/model/test_bad_checkpoints.py"],
+    "training states": ["tests/training/test_bad_states.py"],
     "hdf5 train --data": ["tests/mms/test_bad_hdf5.py"],
     "hdf5 mixer": ["tests/mixer/test_bad_mixer_hdf5.py"],
+    "mixer checkpoints": ["tests/mixer/test_bad_mixer_checkpoints.py"],
     "command lines": ["tests/test_bad_command_lines.py"],
     "--json outputs": ["tests/test_json_outputs.py"],
     "interrupts": ["tests/training/test_interrupts.py"],
@@ -38,8 +41,12 @@ def _class_of(file: str, classes: dict[str, list[str]]) -> str | None:
     return None
 
 
+def _files(classes: dict[str, list[str]]) -> list[str]:
+    return list(dict.fromkeys(f for fs in classes.values() for f in fs if (ROOT / f).exists()))
+
+
 def collect(classes: dict[str, list[str]]) -> dict[str, dict[str, int]]:
-    files = [f for fs in classes.values() for f in fs if (ROOT / f).exists()]
+    files = _files(classes)
     out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
                           *files], cwd=ROOT, capture_output=True, text=True)
     counts = {name: {"tried": 0} for name in classes}
@@ -52,7 +59,7 @@ def collect(classes: dict[str, list[str]]) -> dict[str, dict[str, int]]:
 
 
 def run(classes: dict[str, list[str]]) -> dict[str, dict[str, int]]:
-    files = [f for fs in classes.values() for f in fs if (ROOT / f).exists()]
+    files = _files(classes)
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "junit.xml"
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}",
@@ -79,6 +86,8 @@ def run(classes: dict[str, list[str]]) -> dict[str, dict[str, int]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--collect", action="store_true", help="count the cases only; do not run them")
+    parser.add_argument("--only", action="append", default=[], metavar="CLASS",
+                        help="count only this class (repeatable)")
     parser.add_argument("--class", dest="extra", action="append", default=[], metavar="NAME=FILES",
                         help="another class: its name and comma-separated test files")
     args = parser.parse_args(argv)
@@ -86,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.extra:
         name, _, files = item.partition("=")
         classes[name] = [f.strip() for f in files.split(",") if f.strip()]
+    if args.only:
+        unknown = [c for c in args.only if c not in classes]
+        if unknown:
+            parser.error(f"unknown class {unknown[0]!r} (known: {', '.join(classes)})")
+        classes = {c: classes[c] for c in args.only}
     counts = collect(classes) if args.collect else run(classes)
     width = max(len(n) for n in counts)
     for name, c in counts.items():

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from hyperpino.errors import SpecError
+from hyperpino.errors import CheckpointError, SpecError
 from hyperpino.mixer import checkpoint
 from hyperpino.mixer.dataset import Split
 from hyperpino.mixer.gate import gate_update
@@ -264,6 +264,19 @@ def build_model(cfg: MixERConfig, data: Split, seed: int = 0) -> MixER:
 def load_trained(directory: str | Path, device: str = "cpu") -> tuple[MixER, dict]:
     """A trained model and its ``state.json`` from a checkpoint directory."""
     st = checkpoint.read_state(directory)
-    model = MixER(MixERConfig.from_dict(st["model"]), st["dim"], st["n_envs"])
+    where = Path(directory) / "state.json"
+    try:
+        cfg = MixERConfig.from_dict(st["model"])
+        sizes = {"dim": st["dim"], "n_envs": st["n_envs"], **{k: getattr(cfg, k) for k in
+                                                              ("n_experts", "ctx_dim", "width", "depth")}}
+    except (KeyError, TypeError, ValueError, SpecError) as err:
+        msg = " ".join(str(err).split())[:120]
+        raise CheckpointError(f"{where}: does not describe a model ({type(err).__name__}: {msg})") from None
+    checkpoint.check_sizes(directory, sizes)
+    # Shapes from a model on the meta device (no memory), checked against the file's header first.
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in MixER(cfg, st["dim"], st["n_envs"]).state_dict().items()}
+    checkpoint.check_layout(directory, expected)
+    model = MixER(cfg, st["dim"], st["n_envs"])
     checkpoint.load_model(directory, model)
     return model.to(device), st

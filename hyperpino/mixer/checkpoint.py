@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from hyperpino.errors import CheckpointError
-from hyperpino.files import read_safetensors, write_atomic, write_text_atomic
+from hyperpino.files import read_safetensors, read_safetensors_layout, write_atomic, write_text_atomic
 
 
 def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
@@ -54,7 +54,41 @@ def read_state(directory: str | os.PathLike) -> dict:
     path = Path(directory) / "state.json"
     if not path.is_file():
         raise CheckpointError(f"{directory}: no state.json (not a mixer checkpoint)")
-    return json.loads(path.read_text())
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as err:  # also a file cut short or not text
+        msg = " ".join(str(err).split())[:120]
+        raise CheckpointError(f"{path}: not valid JSON ({msg})") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: expected a JSON object, got {type(state).__name__}")
+    return state
+
+
+LIMITS = {"dim": 1024, "n_envs": 1_000_000, "n_experts": 1024, "ctx_dim": 4096, "width": 16384, "depth": 64}
+"""Largest sizes a checkpoint's ``state.json`` may claim; checked before a model is built from it."""
+
+
+def check_sizes(directory: str | os.PathLike, sizes: dict) -> None:
+    """Raise :class:`CheckpointError` for a size in ``state.json`` beyond :data:`LIMITS`."""
+    for name, limit in LIMITS.items():
+        value = sizes.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not 0 < value <= limit):
+            raise CheckpointError(f"{Path(directory) / 'state.json'}: {name} = {str(value)[:40]!r} "
+                                  f"is not a whole number in [1, {limit}]")
+
+
+def check_layout(directory: str | os.PathLike, expected: dict[str, tuple[int, ...]]) -> None:
+    """Compare ``model.safetensors``' header (names, shapes) with ``expected`` before reading it."""
+    path = Path(directory) / "model.safetensors"
+    layout, _ = read_safetensors_layout(path, "mixer model.safetensors")
+    found = {k: shape for k, (_, shape) in layout.items()}
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    wrong = [k for k in expected if k in found and tuple(found[k]) != tuple(expected[k])]
+    if missing or extra or wrong:
+        raise CheckpointError(f"{path}: does not fit the model state.json describes (missing {missing[:3]}, "
+                              f"unexpected {extra[:3]}, shape mismatches {wrong[:3]})")
 
 
 def load_model(directory: str | os.PathLike, model: nn.Module) -> None:
@@ -73,6 +107,9 @@ def load_model(directory: str | os.PathLike, model: nn.Module) -> None:
             raise CheckpointError(
                 f"{path}: {k} has shape {tuple(v.shape)}, the model needs {tuple(own[k].shape)}"
             )
+    for k, v in tensors.items():
+        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+            raise CheckpointError(f"{path}: tensor {k} holds NaN or infinite values")
     model.load_state_dict(tensors)
 
 

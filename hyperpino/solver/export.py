@@ -18,11 +18,13 @@ import torch
 
 from hyperpino.errors import CheckpointError
 from hyperpino.files import read_safetensors
-from hyperpino.model.checkpoint import package_version, read_tensors, save_atomic
+from hyperpino.model.checkpoint import check_config_bounds, package_version, read_tensors, save_atomic
 from hyperpino.pinn.network import PINNConfig
 from hyperpino.solver.ensemble import PINNEnsemble
 
 FORMAT = "hyperpino.solver.PINNEnsemble/1"
+MAX_MEMBERS = 4096
+"""Most ensemble members a saved file may claim (the solver makes a handful)."""
 
 
 def save_pinn(ens: PINNEnsemble, path: str | Path, *, name: str = "", spec_json: str = "",
@@ -58,10 +60,14 @@ def read_pinn_metadata(path: str | Path) -> dict[str, Any]:
         meta: dict[str, Any] = dict(raw)
         meta["members"] = int(raw["members"])
         meta["box"] = tuple(tuple(float(v) for v in side) for side in json.loads(raw["box"]))
-        meta["pinn_config"] = PINNConfig(**json.loads(raw["pinn_config"]))
+        pinn = json.loads(raw["pinn_config"])
+        check_config_bounds(path, {"pinn": pinn})  # sizes from a file: bounded before building
+        meta["pinn_config"] = PINNConfig(**pinn)
         meta["extra"] = json.loads(raw.get("extra", "{}"))
-    except (KeyError, ValueError, TypeError) as err:
-        raise CheckpointError(f"{path}: metadata is damaged ({err})") from None
+    except (KeyError, ValueError, TypeError, RecursionError) as err:
+        raise CheckpointError(f"{path}: metadata is damaged ({' '.join(str(err).split())[:160]})") from None
+    if not 0 < meta["members"] <= MAX_MEMBERS:
+        raise CheckpointError(f"{path}: metadata members = {meta['members']} is not in [1, {MAX_MEMBERS}]")
     return meta
 
 

@@ -14,9 +14,11 @@ from torch import nn
 
 from hyperpino.errors import CheckpointError
 from hyperpino.files import read_safetensors
-from hyperpino.model.checkpoint import save_atomic
+from hyperpino.model.checkpoint import check_finite, save_atomic
 
 FORMAT = "hyperpino.training.state/1"
+_META = ("step", "best", "wall_time", "world_size", "train", "model", "mms")
+"""Fields of the stored ``meta`` a resumed run reads."""
 
 
 def save_state(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer, meta: dict[str, Any]) -> None:
@@ -46,11 +48,30 @@ def load_state(path: str | Path, model: nn.Module, opt: torch.optim.Optimizer) -
     if missing or unexpected or shapes:
         raise CheckpointError(f"{path}: the training state does not fit this model (missing {missing[:3]}, "
                               f"unexpected {unexpected[:3]}, shape mismatches {shapes[:3]})")
-    model.load_state_dict(weights, strict=True)
-    state: dict[int, dict[str, torch.Tensor]] = {}
-    for key, value in tensors.items():
-        if key.startswith("opt."):
-            _, i, name = key.split(".", 2)
-            state.setdefault(int(i), {})[name] = value
-    opt.load_state_dict({"state": state, "param_groups": json.loads(header["param_groups"])})
-    return json.loads(header["meta"])
+    check_finite(path, tensors)
+    try:
+        meta = json.loads(header["meta"])
+        groups = json.loads(header["param_groups"])
+        state: dict[int, dict[str, torch.Tensor]] = {}
+        for key, value in tensors.items():
+            if key.startswith("opt."):
+                _, i, name = key.split(".", 2)
+                state.setdefault(int(i), {})[name] = value
+        params = [p for g in opt.param_groups for p in g["params"]]
+        for i, named in state.items():
+            for name, value in named.items():  # AdamW's moments have their parameter's shape
+                if value.ndim and (i >= len(params) or value.shape != params[i].shape):
+                    raise ValueError(f"optimizer state opt.{i}.{name} has shape {list(value.shape)}, "
+                                     f"not its parameter's")
+        model.load_state_dict(weights, strict=True)
+        opt.load_state_dict({"state": state, "param_groups": groups})
+    # a damaged header: missing or malformed JSON, optimizer state of another model
+    except (KeyError, ValueError, TypeError, RecursionError) as err:
+        msg = " ".join(str(err).split())[:160]
+        raise CheckpointError(f"{path}: damaged training state ({type(err).__name__}: {msg}); "
+                              "remove it to start afresh or use another --out") from None
+    missing = [k for k in _META if not isinstance(meta, dict) or k not in meta]
+    if missing or not isinstance(meta["step"], int) or not isinstance(meta["train"], dict):
+        raise CheckpointError(f"{path}: damaged training state (metadata lacks or garbles "
+                              f"{', '.join(missing) or 'step/train'}); remove it or use another --out")
+    return meta

@@ -76,6 +76,13 @@ def test_train_init_refuses_bad_checkpoint(corpus, name, capsys, tmp_path):
                     expected)
 
 
+@pytest.mark.parametrize("name", ["embed_dim_2_20", "inf_weight", "small_label_on_tiny"])
+def test_bench_hypino_refuses_bad_checkpoint(corpus, name, capsys, tmp_path):
+    expected = {c[0]: c[2] for c in CASES}[name]
+    _one_line_error(capsys, ["bench", "hypino", "--quick", "--model", str(corpus[name]), "--out",
+                             str(tmp_path / "bench")], corpus[name], expected)
+
+
 def test_real_process_prints_one_line(corpus, tmp_path):
     """The same through a fresh interpreter: stderr is the one line, no traceback."""
     for name in ("embed_dim_2_20", "nan_weight"):

@@ -111,8 +111,11 @@ def _ctrl_c(cmd: list[str], ready, *, timeout: float = 120) -> tuple[int, str, f
     """Start ``cmd`` in its own process group, wait until ``ready()``, send SIGINT to the group (what
     a terminal's Ctrl-C does); returns exit code, stderr and seconds from the signal to the exit."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    # SIGINT back to its default in the child: a test run started in the background (`cmd &`)
+    # inherits an ignored SIGINT, and Python then never raises KeyboardInterrupt.
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     t0 = time.monotonic()
     while not ready() and proc.poll() is None and time.monotonic() - t0 < timeout:
         time.sleep(0.02)
