@@ -130,7 +130,8 @@ def markdown_table(results: dict) -> str:
         head += [f"{s} CL1", f"{s} CL3", f"{s} CL3 (entropy)"]
     head.append("published " + " / ".join(short.get(b, b) for b in benches) + " CL1, CL3")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for m in dict.fromkeys(m for b in benches for m in results[b]):
+    seen = {m for b in benches for m in results[b]}
+    for m in [m for m in METHODS if m in seen] + sorted(seen - set(METHODS)):
         cells = [NAMES.get(m, m)]
         for b in benches:
             r = results[b].get(m)

@@ -4,10 +4,12 @@ generating each task's weights from a hypernetwork conditioned on a task embeddi
 Methods: HNET, chunked HNET (von Oswald et al. 2020, arXiv 1906.00695), the dependency-preserving
 LSTM hypernetwork (Chandra et al. 2023, arXiv 2209.07712), HyperInterval (Krukowski et al. 2024),
 each optionally with MIP (Ortiz et al. 2023); baselines: fine-tuning, online EWC, SI, one network
-per task, joint training. Scenarios CL1/CL2/CL3 (van de Ven & Tolias 2019). Data: Split/Permuted
+per task, joint training. Scenarios CL1/CL2/CL3 (van de Ven & Tolias 2019), the task inferred by
+per-task generative models or output entropy. Named presets per benchmark. Data: Split/Permuted
 MNIST from digits PyPI packages ship, or the user's own MNIST/Fashion/CIFAR files.
 
-Imports only :mod:`hyperpino.hypernet` and :mod:`hyperpino.errors` from the project.
+Imports only :mod:`hyperpino.hypernet` and the bottom modules :mod:`hyperpino.errors` and
+:mod:`hyperpino.files` (the one atomic writer) from the project.
 """
 
 from hyperpino._lazy import lazy_exports
@@ -32,6 +34,9 @@ _EXPORTS = {
     "summary": ("metrics", "summary"),
     "output_regulariser": ("regulariser", "output_regulariser"),
     "ContinualTrainConfig": ("config", "ContinualTrainConfig"),
+    "Preset": ("presets", "Preset"),
+    "preset": ("presets", "preset"),
+    "PPCATaskInference": ("task_inference", "PPCATaskInference"),
     "evaluate": ("runner", "evaluate"),
     "run": ("runner", "run"),
 }
