@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CLASSES: dict[str, list[str]] = {
     "specs": ["tests/pde/test_bad_specs.py"],
+    "odd specs (pathological, non-finite)": ["tests/pde/test_odd_specs.py"],
+    "fresh process (< 2 s)": ["tests/pde/test_fresh_process.py"],
+    "non-finite solutions": ["tests/solver/test_solve_nonfinite.py"],
     "checkpoints": ["tests/model/test_bad_checkpoints.py"],
     "training states": ["tests/training/test_bad_states.py"],
     "hdf5 train --data": ["tests/mms/test_bad_hdf5.py"],
