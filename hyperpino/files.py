@@ -4,7 +4,9 @@ Every file the package writes (results, datasets, checkpoints, caches) goes thro
 :func:`write_atomic`: the content is written to a temporary file in the same folder and renamed
 into place, so a kill at any moment leaves either the old file or the new one, never half of one.
 Every safetensors file it reads goes through :func:`read_safetensors`, which turns the several
-error types a damaged file can raise into one :class:`~hyperpino.errors.CheckpointError`.
+error types a damaged file can raise into one :class:`~hyperpino.errors.CheckpointError`; every
+HDF5 file is opened by :func:`open_hdf5` (one :class:`~hyperpino.errors.DataError` for a missing,
+empty or damaged file).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hyperpino.errors import CheckpointError, HyperpinoError
+from hyperpino.errors import CheckpointError, DataError, HyperpinoError
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
@@ -93,3 +95,18 @@ def _read(path: str | Path, what: str, body: Callable[[Any], Any]) -> tuple[Any,
         msg = " ".join(str(err).split())[:200]  # one line, whatever the library's message holds
         raise CheckpointError(f"{path}: not a readable {what} ({type(err).__name__}: {msg})") from None
     return out, metadata
+
+
+def open_hdf5(path: str | Path):
+    """``h5py.File(path, "r")``; a missing file, an empty one, or one that is not HDF5 (bad magic,
+    truncated superblock) is a one-line :class:`DataError` naming the path."""
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such data file")
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        why = "empty file" if path.stat().st_size == 0 else " ".join(str(err).split())[:120]
+        raise DataError(f"{path}: not a readable HDF5 file ({why})") from None

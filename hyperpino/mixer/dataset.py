@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from hyperpino.errors import SpecError
-from hyperpino.files import write_atomic
+from hyperpino.files import open_hdf5, write_atomic
 
 FORMAT = "hyperpino.mixer/1"
 SPLITS = ("train", "test", "adapt", "adapt_test", "val")
@@ -121,20 +121,14 @@ def save(ds: Dataset, path: str | os.PathLike) -> None:
 
 def load(path: str | os.PathLike) -> Dataset:
     """Read and validate a dataset file; every problem is a one-line :class:`SpecError` naming the
-    file and the dataset: not HDF5 (empty, bad magic, truncated), a missing group or dataset, a
+    file and the dataset (:class:`DataError` from :func:`~hyperpino.files.open_hdf5` when the file
+    is missing or not HDF5: empty, bad magic, truncated), a missing group or dataset, a
     dataset of the wrong dtype or shape, unreadable (damaged) data, zero environments or
     trajectories, non-finite values, or times that are not one shared grid."""
     import h5py
 
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(str(path), "no such file")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        why = "empty file" if path.stat().st_size == 0 else " ".join(str(err).split())[:120]
-        raise SpecError(str(path), f"not an HDF5 file ({why})") from None
-    with f:
+    with open_hdf5(path) as f:
         if not isinstance(f.get("train"), h5py.Group):
             raise SpecError(str(path), "has no 'train' group (see docs/mixer.md for the layout)")
         families = _families(path, f.attrs.get("families", "[]"))

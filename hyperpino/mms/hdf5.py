@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from hyperpino.errors import DataError
-from hyperpino.files import write_atomic, write_text_atomic
+from hyperpino.files import open_hdf5, write_atomic, write_text_atomic
 from hyperpino.mms.config import MMSConfig
 from hyperpino.mms.generator import MMSGenerator
 from hyperpino.mms.to_spec import recipe_dict
@@ -68,14 +68,7 @@ def check_file(path: str | Path) -> FileLayout:
     """Validate a dataset file up front (layout, dtypes, shapes, count, first and last sample
     readable) and return its sizes; raises :class:`DataError` naming what is wrong."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such data file")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        why = "empty file" if path.stat().st_size == 0 else " ".join(str(err).split())[:120]
-        raise DataError(f"{path}: not a readable HDF5 file ({why})") from None
-    with f:
+    with open_hdf5(path) as f:
         sizes: dict[str, int] = {}
         n = None
         for name, (kinds, tail) in LAYOUT.items():

@@ -76,10 +76,10 @@ def _nan(a: np.ndarray) -> np.ndarray:
 
 
 CASES: list[tuple[str, Callable, str]] = [
-    ("empty", _bytes(b""), "not an HDF5 file (empty file)"),
-    ("bad_magic", _bytes(b"\x89HDF\r\n\x1a\x0b" + b"\0" * 300), "not an HDF5 file"),
-    ("csv", _bytes(b"t,x\n0,1\n"), "not an HDF5 file"),
-    ("truncated_30", _truncate(0.3), "not an HDF5 file"),
+    ("empty", _bytes(b""), "not a readable HDF5 file (empty file)"),
+    ("bad_magic", _bytes(b"\x89HDF\r\n\x1a\x0b" + b"\0" * 300), "not a readable HDF5 file"),
+    ("csv", _bytes(b"t,x\n0,1\n"), "not a readable HDF5 file"),
+    ("truncated_30", _truncate(0.3), "not a readable HDF5 file"),
     ("truncated_90", _truncate(0.9), ""),
     ("no_train", _edit(lambda f: f.__delitem__("train")), "has no 'train' group"),
     ("train_a_dataset", _edit(_train_a_dataset), "has no 'train' group"),

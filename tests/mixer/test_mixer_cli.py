@@ -36,7 +36,7 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
     assert err.startswith("error: model.n_expert: unknown key") and "\n" not in err
     assert main(["mixer", "eval", "--ckpt", str(tmp_path), "--data", str(tmp_path / "none.h5"),
                  "--out", str(tmp_path / "o")]) == 2
-    assert "no such file" in capsys.readouterr().err
+    assert "no such data file" in capsys.readouterr().err
 
 
 def test_presets_val_split_and_published_sequential_adaptation(tmp_path, capsys):

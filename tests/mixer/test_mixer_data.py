@@ -4,7 +4,7 @@ import h5py
 import numpy as np
 import pytest
 
-from hyperpino.errors import SpecError
+from hyperpino.errors import DataError, SpecError
 from hyperpino.mixer import dataset
 from hyperpino.mixer.suites import SuiteConfig, generate, integrate
 from hyperpino.mixer.systems import LOTKA_VOLTERRA, ODEBENCH
@@ -104,8 +104,8 @@ def test_bad_files_give_one_line_errors(tmp_path, arrays, message):
 
 
 def test_missing_and_non_hdf5_files(tmp_path):
-    with pytest.raises(SpecError, match="no such file"):
+    with pytest.raises(DataError, match="no such data file"):
         dataset.load(tmp_path / "nope.h5")
     (tmp_path / "x.h5").write_text("hello")
-    with pytest.raises(SpecError, match="not an HDF5 file"):
+    with pytest.raises(DataError, match="not a readable HDF5 file"):
         dataset.load(tmp_path / "x.h5")

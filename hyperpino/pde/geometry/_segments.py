@@ -1,4 +1,4 @@
-"""Straight segments: points along them, projections onto them, distances to them.
+"""Straight segments: points along them, projections onto them.
 
 Shared by the rectangle (four axis-aligned segments) and the polygon (one segment per edge).
 All functions broadcast: segment endpoints ``a``, ``b`` and points ``q`` only need compatible
@@ -25,12 +25,6 @@ def segment_param(a: Tensor, b: Tensor, q: Tensor) -> Tensor:
 def segment_project(a: Tensor, b: Tensor, q: Tensor) -> Tensor:
     """Nearest points of segment ``[a, b]`` to ``q``: ``(..., 2)`` -> ``(..., 2)``."""
     return a + segment_param(a, b, q)[..., None] * (b - a)
-
-
-def segment_distance2(a: Tensor, b: Tensor, q: Tensor) -> Tensor:
-    """Squared distance from ``q`` to segment ``[a, b]``: ``(..., 2)`` -> ``(...)``."""
-    r = q - segment_project(a, b, q)
-    return (r * r).sum(-1)
 
 
 def cross(u: Tensor, v: Tensor) -> Tensor:
