@@ -74,3 +74,15 @@ def test_mixer_eval_json_fresh_and_adapted(tmp_path, capsys):
     assert main(["mixer", "adapt", "--ckpt", str(ckpt), "--data", str(data), "--steps", "2", "--quiet"]) == 0
     cached = _last_json(capsys, argv)
     assert set(fresh) == set(cached) and json.dumps(cached)
+
+
+def test_continual_run_json_fresh_and_resumed(tmp_path, capsys):
+    """``continual run --json`` training (fresh) and loading its finished checkpoints (second run)."""
+    argv = ["continual", "run", "--benchmark", "split-digits", "--method", "hnet", "--tasks", "2",
+            "--steps", "2", "--out", str(tmp_path / "c"), "--json", "--quiet"]
+    fresh = _last_json(capsys, argv)
+    resumed = _last_json(capsys, argv)
+    assert set(fresh) == set(resumed)
+    for key in fresh:
+        assert type(fresh[key]) is type(resumed[key]), key
+    assert json.dumps(resumed) == json.dumps(fresh)  # nothing retrained: the same accuracies

@@ -159,4 +159,5 @@ def _resume(method: Method, out_dir: Path, meta: dict[str, Any], acc: np.ndarray
 
 
 def _nan_to_none(a: np.ndarray) -> list[list[float | None]]:
-    return [[None if np.isnan(v) else round(float(v), 6) for v in row] for row in a]
+    # Full precision (JSON keeps a double exactly): a resumed run must summarise to the same numbers.
+    return [[None if np.isnan(v) else float(v) for v in row] for row in a]
