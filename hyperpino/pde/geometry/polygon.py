@@ -34,8 +34,14 @@ class _VertexShape(Primitive):
         self.name = check_name(name)
         where = f"geometry.primitives.{name}.vertices"
         self.vertices = polygon(where, vertices, triangle=self._triangle)
-        self._a = np.array(self.vertices, dtype=F64)  # edge starts and ends, made once, not per call
+        # Edge starts and ends, and per-edge numbers of the SDF: made once, not per call.
+        self._a = np.array(self.vertices, dtype=F64)
         self._b = np.roll(self._a, -1, 0)
+        e = self._b - self._a
+        self._ex, self._ey = e[:, 0].copy(), e[:, 1].copy()
+        self._ee = self._ex * self._ex + self._ey * self._ey
+        self._slope = self._ex / np.where(self._ey == 0, 1.0, self._ey)
+        self._lengths = tuple(float(x) for x in norm2(e))
         self._ccw = bool(_signed_area(self._a) > 0)
         self._local = tuple(str(i) for i in range(len(self.vertices)))
 
@@ -58,27 +64,34 @@ class _VertexShape(Primitive):
         return n if self._ccw else -n
 
     def _sdf_piece(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a = self._a
-        e = self._b - a                                         # (E, 2)
-        ex, ey = e[:, 0], e[:, 1]
+        a, ex, ey, ee, slope = self._a, self._ex, self._ey, self._ee, self._slope
         dx = p[..., 0, None] - a[:, 0]                          # (..., E)
         dy = p[..., 1, None] - a[:, 1]
-        t = np.clip((dx * ex + dy * ey) / (ex * ex + ey * ey), 0.0, 1.0)
-        rx, ry = dx - t * ex, dy - t * ey
-        all_dist2 = rx * rx + ry * ry                           # (..., E)
+        # t = clamp((d·e) / |e|², 0, 1) and r = d - t e, with the (..., E) temporaries reused.
+        t = dx * ex
+        t += dy * ey
+        t /= ee
+        np.clip(t, 0.0, 1.0, out=t)
+        rx = dx - t * ex
+        t *= ey
+        ry = np.subtract(dy, t, out=t)
+        rx *= rx
+        ry *= ry
+        all_dist2 = np.add(rx, ry, out=rx)                      # (..., E)
         k = all_dist2.argmin(-1)
         dist = np.sqrt(np.take_along_axis(all_dist2, k[..., None], -1)[..., 0])
         # Even-odd rule: count edges crossing the horizontal ray to the right of p. An edge counts
         # when its endpoints straddle the ray's line (half-open, so shared vertices count once);
         # with d = p - a, that is a_y > p_y != b_y > p_y, and the crossing lies right of p when
         # d_x < d_y * e_x / e_y.
-        safe_ey = np.where(ey == 0, 1.0, ey)
-        straddles = (dy < 0) != (dy < ey)
-        inside = np.count_nonzero(straddles & (dx < dy * (ex / safe_ey)), axis=-1) % 2 == 1
+        crossing = (dy < 0) != (dy < ey)
+        dy *= slope
+        crossing &= dx < dy
+        inside = np.count_nonzero(crossing, axis=-1) % 2 == 1
         return np.where(inside, -dist, dist), k.astype(np.int64)
 
     def piece_lengths(self) -> tuple[float, ...]:
-        return tuple(float(x) for x in norm2(self._b - self._a))
+        return self._lengths
 
     def _piece_points(self, k: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a, b = self._a[k], self._b[k]
