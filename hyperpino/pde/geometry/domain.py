@@ -163,7 +163,7 @@ class Domain:
             raise GeometryError(self.where, f"the domain is too thin to resolve: {_describe(self.geometry)} "
                                 f"has (near-)zero area ({self.area:.3g}, below {_REL_AREA:g} of its "
                                 f"size² {self.size**2:.3g})")
-        (xs, ys) = zip(*boxes.values(), strict=True)
+        xs, ys = zip(*boxes.values(), strict=True)
         pad = 2 * spacing
         self.bounds: BBox = ((min(x[0] for x in xs) - pad, max(x[1] for x in xs) + pad),
                              (min(y[0] for y in ys) - pad, max(y[1] for y in ys) + pad))
