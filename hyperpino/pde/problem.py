@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import sympy
 
-from hyperpino.errors import SpecError
+from hyperpino.errors import ExpressionError, SpecError
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.conditions import (  # noqa: F401  (BOUNDARY_KINDS, Condition, show: re-exported)
     BOUNDARY_KINDS,
@@ -178,8 +178,13 @@ def _check_condition_data(checked: CheckedSpec, domain: geo.Domain,
 
 
 def _finite_at(expr: sympy.Expr, pts: np.ndarray, where: str, coords: tuple[str, str]) -> np.ndarray:
-    """``expr`` at points ``(n, 2)``, ``(n,)``; a value that is not finite raises at ``where``."""
-    values = to_numpy(expr, coords)(pts[:, 0], pts[:, 1])
+    """``expr`` at points ``(n, 2)``, ``(n,)``; a value that is not finite raises at ``where``, and so
+    does an expression that cannot be evaluated (a constant part ``zoo`` after substitution)."""
+    try:
+        fn = to_numpy(expr, coords)
+    except ExpressionError as err:
+        raise ExpressionError(where, err.message) from None
+    values = fn(pts[:, 0], pts[:, 1])
     require_finite(values, pts, where, coords)
     return values
 
