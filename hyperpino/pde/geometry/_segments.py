@@ -19,8 +19,8 @@ def segment_points(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def segment_param(a: np.ndarray, b: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Parameter in [0, 1] of the point of ``[a, b]`` nearest ``q``: ``(..., 2)`` -> ``(...)``."""
-    e = b - a
-    return np.clip(((q - a) * e).sum(-1) / (e * e).sum(-1), 0.0, 1.0)
+    (ex, ey), (dx, dy) = np.moveaxis(b - a, -1, 0), np.moveaxis(q - a, -1, 0)
+    return np.clip((dx * ex + dy * ey) / (ex * ex + ey * ey), 0.0, 1.0)
 
 
 def segment_project(a: np.ndarray, b: np.ndarray, q: np.ndarray) -> np.ndarray:

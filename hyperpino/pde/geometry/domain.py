@@ -150,9 +150,10 @@ class Domain:
             self._fraction[g] = count / m
             active.append(names[g])
             lengths[names[g]] = full * count / m
-            twice_area += float((((p - centre) * nrm).sum(-1) * ok).sum()) * full / m
-            lo, hi = p[ok].min(0), p[ok].max(0)
-            boxes[names[g]] = ((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))
+            r = p - centre
+            twice_area += float(((r[:, 0] * nrm[:, 0] + r[:, 1] * nrm[:, 1]) * ok).sum()) * full / m
+            px, py = p[ok, 0], p[ok, 1]
+            boxes[names[g]] = ((float(px.min()), float(px.max())), (float(py.min()), float(py.max())))
         if not active:
             raise self._no_boundary_error()
         self.active_pieces: tuple[str, ...] = tuple(active)

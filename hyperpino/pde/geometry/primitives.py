@@ -51,7 +51,8 @@ class Rectangle(Primitive):
         lo, hi = np.array(self.min, dtype=F64), np.array(self.max, dtype=F64)
         d = p - 0.5 * (lo + hi)
         q = np.abs(d) - 0.5 * (hi - lo)
-        sdf = norm2(np.maximum(q, 0.0)) + np.minimum(q.max(-1), 0.0)
+        # Columns, not reductions over the last axis of size 2 (slow in NumPy, per row).
+        sdf = norm2(np.maximum(q, 0.0)) + np.minimum(np.maximum(q[..., 0], q[..., 1]), 0.0)
         # The nearest side is the one whose slab the point is deepest out of (or least inside).
         vertical = q[..., 0] > q[..., 1]
         k = np.where(vertical, (d[..., 0] >= 0).astype(np.int64), 2 + (d[..., 1] >= 0).astype(np.int64))
