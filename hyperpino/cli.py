@@ -69,11 +69,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from hyperpino.pde.spec_io import read_spec
 
     spec = read_spec(args.spec)
-    checked = check_spec(spec)  # expressions, operator, primitives, CSG, patterns: before torch is imported
-    from hyperpino.pde.check import plot, summary
+    checked = check_spec(spec)  # expressions, operator, primitives, CSG, patterns
     from hyperpino.pde.problem import build_problem
 
-    problem = build_problem(checked)
+    problem = build_problem(checked)  # geometry and data on the domain: all before torch is imported
+    from hyperpino.pde.check import plot, summary
+
     if not args.quiet:
         print(summary(problem))
     if args.plot:

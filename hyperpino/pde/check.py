@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from hyperpino.errors import printable
-from hyperpino.pde.collocation import exact_residuals
 from hyperpino.pde.problem import Problem, show
 
 
@@ -52,6 +51,8 @@ def summary(problem: Problem) -> str:
             text = "(no condition)"
         lines.append(f"    {piece:<{width}}  length {d.piece_length[piece]:<8.4g} {text}")
     if problem.exact is not None:
+        from hyperpino.pde.collocation import exact_residuals  # torch: only for an exact solution
+
         res = exact_residuals(problem)
         worst = max(res.values())
         lines.append(f"  exact        u = {show(problem.exact)}")

@@ -8,11 +8,12 @@ ways and derivatives follow by the chain rule: ``∂/∂x = s_x ∂/∂X``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from hyperpino.pde.terms import TERMS
+
+if TYPE_CHECKING:  # torch is imported by the methods' callers; building a problem needs none
+    from torch import Tensor
 
 
 @dataclass(frozen=True)
@@ -69,5 +70,7 @@ class BoxMap:
 
     def canonical_normals(self, normals: Tensor) -> Tensor:
         """User-frame unit normals ``(..., 2)`` -> unit normals of the mapped boundary ``(..., 2)``."""
+        import torch
+
         n = normals / normals.new_tensor(self.scale)  # normals are covectors: they map by s⁻¹
         return n / torch.linalg.vector_norm(n, dim=-1, keepdim=True)

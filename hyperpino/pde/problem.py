@@ -5,6 +5,10 @@
 pieces with no condition or two, conditions an operator's type needs but lacks, geometry outside
 the box. Everything stays in the user's coordinates; :class:`~hyperpino.pde.coords.BoxMap` carries
 it to the canonical square (see :mod:`hyperpino.pde.collocation`).
+
+Building a problem needs no torch (the geometry and the data checks run in NumPy), so the command
+line refuses a bad spec before torch is imported; only an operator with variable coefficients is
+classified with torch, after every other check has passed.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import sympy
-import torch
 
-from hyperpino.errors import SpecError
+from hyperpino.errors import ExpressionError, SpecError
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.conditions import (  # noqa: F401  (BOUNDARY_KINDS, Condition, show: re-exported)
     BOUNDARY_KINDS,
@@ -28,7 +32,9 @@ from hyperpino.pde.conditions import (  # noqa: F401  (BOUNDARY_KINDS, Condition
     show,
 )
 from hyperpino.pde.coords import BoxMap
+from hyperpino.pde.expr_numpy import to_numpy
 from hyperpino.pde.finite import require_finite, require_nonzero
+from hyperpino.pde.geometry._arrays import linspace
 from hyperpino.pde.operator import Operator
 from hyperpino.pde.spec import Spec
 from hyperpino.pde.spec_check import CheckedSpec, check_kind, check_spec
@@ -103,22 +109,32 @@ def _build(spec: Spec, checked: CheckedSpec | None = None) -> Problem:
     _check_inside_box(domain, checked.box)
     operator = checked.operator
     _check_domain_data(checked, domain)  # before a variable operator is classified from its values
-    kind = checked.kind
-    if kind is None:  # variable coefficients: classified at points of the domain
-        kind = operator.kind(
-            domain.sample_interior(256, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-        )
-        check_kind(spec, operator, kind)
     initial, final = (), ()
     if spec.is_evolution:
         initial = _pieces_on_line(domain, y0)
         final = _pieces_on_line(domain, y1)
     pieces = Pieces(domain.geometry.piece_names, domain.active_pieces)
     conditions = resolve_conditions(spec, checked.conditions, pieces, initial, final)
-    notes = check_requirements(spec, kind, pieces, conditions, initial, final)
+    kind = checked.kind
+    if kind is not None or not spec.is_evolution:  # the pieces' conditions need no type but there
+        notes = check_requirements(spec, kind or "elliptic", pieces, conditions, initial, final)
     _check_condition_data(checked, domain, conditions)
+    if kind is None:  # variable coefficients: classified at points of the domain, with torch, last
+        kind = _classify(spec, operator, domain)
+        notes = check_requirements(spec, kind, pieces, conditions, initial, final)
     return Problem(spec, domain, operator, kind, checked.source, conditions, checked.exact, initial,
                    final, notes)
+
+
+def _classify(spec: Spec, operator: Operator, domain: geo.Domain) -> str:
+    """The type of an operator with variable coefficients, from its values inside the domain."""
+    import torch
+
+    kind = operator.kind(
+        domain.sample_interior(256, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    )
+    check_kind(spec, operator, kind)
+    return kind
 
 
 _DATA_GRID = 129
@@ -135,9 +151,8 @@ def _check_domain_data(checked: CheckedSpec, domain: geo.Domain) -> None:
     domain (float64, on a grid over the box)."""
     coords = checked.spec.coords
     (x0, x1), (y0, y1) = checked.box
-    gx = torch.linspace(x0, x1, _DATA_GRID, dtype=torch.float64)
-    gy = torch.linspace(y0, y1, _DATA_GRID, dtype=torch.float64)
-    grid = torch.stack(torch.meshgrid(gx, gy, indexing="ij"), -1).reshape(-1, 2)
+    gx, gy = linspace(x0, x1, _DATA_GRID), linspace(y0, y1, _DATA_GRID)
+    grid = np.stack(np.meshgrid(gx, gy, indexing="ij"), -1).reshape(-1, 2)
     inside = grid[domain.contains(grid)]
     field = "operator.expr" if checked.spec.operator.expr is not None else "operator.coefficients"
     for term, c in zip(TERMS, checked.operator.coefficients, strict=True):
@@ -154,8 +169,7 @@ def _check_condition_data(checked: CheckedSpec, domain: geo.Domain,
     coords = checked.spec.coords
     for cond in conditions:
         per_piece = 2 ** min(8, max(4, int(math.log2(_DATA_BOUNDARY // len(cond.pieces))))) + 1
-        u = torch.linspace(0.0, 1.0, per_piece, dtype=torch.float64)
-        pts = domain.boundary_points(cond.pieces, u)
+        pts = domain.boundary_points(cond.pieces, linspace(0.0, 1.0, per_piece))
         where = f"bcs[{cond.index}]"
         _finite_at(cond.value, pts, f"{where}.value", coords)
         if cond.kind == "robin":
@@ -163,11 +177,14 @@ def _check_condition_data(checked: CheckedSpec, domain: geo.Domain,
             require_nonzero(_finite_at(cond.b, pts, f"{where}.b", coords), pts, f"{where}.b", coords)
 
 
-def _finite_at(expr: sympy.Expr, pts: torch.Tensor, where: str, coords: tuple[str, str]) -> torch.Tensor:
-    """``expr`` at points ``(n, 2)``, ``(n,)``; a value that is not finite raises at ``where``."""
-    from hyperpino.pde.expr_torch import to_torch
-
-    values = to_torch(expr, coords)(pts[:, 0], pts[:, 1]).expand(pts.shape[0])
+def _finite_at(expr: sympy.Expr, pts: np.ndarray, where: str, coords: tuple[str, str]) -> np.ndarray:
+    """``expr`` at points ``(n, 2)``, ``(n,)``; a value that is not finite raises at ``where``, and so
+    does an expression that cannot be evaluated (a constant part ``zoo`` after substitution)."""
+    try:
+        fn = to_numpy(expr, coords)
+    except ExpressionError as err:
+        raise ExpressionError(where, err.message) from None
+    values = fn(pts[:, 0], pts[:, 1])
     require_finite(values, pts, where, coords)
     return values
 
@@ -180,14 +197,12 @@ def _build_domain(checked: CheckedSpec) -> geo.Domain:
 
 
 def _check_inside_box(domain: geo.Domain, box) -> None:
-    pts = domain.sample_boundary(
-        2048, generator=torch.Generator().manual_seed(0), dtype=torch.float64
-    ).points
+    """The boundary points the domain's analysis found must lie in the box (to 1e-9 of its side)."""
+    boxes = domain.piece_bounds.values()
     for axis, (lo, hi) in enumerate(box):
         tol = 1e-9 * (hi - lo)
-        vals = pts[:, axis]
-        if bool((vals < lo - tol).any()) or bool((vals > hi + tol).any()):
-            found = (float(vals.min()), float(vals.max()))
+        found = (min(b[axis][0] for b in boxes), max(b[axis][1] for b in boxes))
+        if found[0] < lo - tol or found[1] > hi + tol:
             raise SpecError(
                 "geometry",
                 f"the domain extends outside the box: {'xy'[axis]} spans "
@@ -196,12 +211,8 @@ def _check_inside_box(domain: geo.Domain, box) -> None:
 
 
 def _pieces_on_line(domain: geo.Domain, level: float) -> tuple[str, ...]:
-    """Active pieces lying entirely on the horizontal line y = level (the t0 / t1 edges)."""
-    out = []
-    for piece in domain.active_pieces:
-        pts = domain.sample_boundary(
-            32, pieces=[piece], generator=torch.Generator().manual_seed(1), dtype=torch.float64
-        ).points
-        if bool(((pts[:, 1] - level).abs() <= 1e-9 * max(1.0, abs(level))).all()):
-            out.append(piece)
-    return tuple(out)
+    """Active pieces lying entirely on the horizontal line y = level (the t0 / t1 edges): all the
+    points of the analysis on the piece's boundary part are on it."""
+    tol = 1e-9 * max(1.0, abs(level))
+    return tuple(piece for piece in domain.active_pieces
+                 if all(abs(y - level) <= tol for y in domain.piece_bounds[piece][1]))

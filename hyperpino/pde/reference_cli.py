@@ -18,10 +18,10 @@ def _cmd_reference(args: argparse.Namespace) -> int:
     from hyperpino.pde.spec_check import check_spec
     from hyperpino.pde.spec_io import read_spec
 
-    checked = check_spec(read_spec(args.spec))  # all that needs no torch, before torch is imported
+    checked = check_spec(read_spec(args.spec))
     from hyperpino.pde.problem import build_problem
 
-    problem = build_problem(checked)
+    problem = build_problem(checked)  # every check of the spec, before torch is imported
     from hyperpino.pde.reference import reference_solution
 
     sol = reference_solution(problem, args.h, cache=not args.no_cache)

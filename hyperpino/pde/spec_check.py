@@ -1,7 +1,8 @@
-"""The meaning of a spec, as far as it can be checked without torch.
+"""The meaning of a spec, as far as it can be checked without the geometry's analysis.
 
-``hyperpino check`` and ``hyperpino solve`` run :func:`check_spec` before they import torch (whose
-import alone takes about 2 s), so a bad spec fails in well under 2 s from a fresh process:
+``hyperpino check``, ``solve``, ``reference`` and ``baseline`` run :func:`check_spec` and then
+:func:`~hyperpino.pde.problem.build_problem` before they import torch (whose import alone takes
+about 2 s), so a bad spec fails in well under 2 s from a fresh process. This module checks the
 parameters, the box, every expression, the operator and (for constant coefficients) its type, each
 primitive's numbers and size, the CSG expression, and the boundary conditions' patterns against
 the geometry's piece names. What needs the geometry's analysis — which pieces lie on the boundary,

@@ -20,7 +20,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     from hyperpino.pde.spec_check import check_spec
     from hyperpino.pde.spec_io import read_spec
 
-    checked = check_spec(read_spec(args.spec))  # all that needs no torch, before torch is imported
+    checked = check_spec(read_spec(args.spec))  # with build_problem below: all before torch is imported
     budget = parse_duration(args.budget, "--budget")
     if args.tol is not None and not args.tol > 0:
         raise HyperpinoError(f"--tol: must be positive, got {args.tol}")

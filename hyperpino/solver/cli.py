@@ -47,18 +47,19 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     else:
         path = Path(args.spec)
     spec = read_spec(path)  # the one parse
-    checked = check_spec(spec)  # all that needs no torch, before torch is imported: a bad spec fails in < 2 s
+    checked = check_spec(spec)  # the checks that need no geometry, then those that do: all before
     budget = None if args.time_budget is None else parse_duration(args.time_budget, "--time-budget")
+    from hyperpino.pde.problem import build_problem
+
+    problem = build_problem(checked)  # torch is imported after it, so a bad spec fails in < 2 s
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    from hyperpino.pde.problem import build_problem
     from hyperpino.solver.options import SolveOptions
     from hyperpino.solver.outputs import save_result
     from hyperpino.solver.pipeline import solve
 
-    problem = build_problem(checked)
     # The one place where the command line overrides the spec's [run] table (None keeps the spec's).
     options = SolveOptions.resolve(problem.spec.run, refine=args.refine, finetune_steps=args.finetune,
                                    time_budget=budget, tol_residual=args.tol_residual,

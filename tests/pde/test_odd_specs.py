@@ -107,6 +107,8 @@ def _generated() -> dict[str, tuple[str, str, str | None, float]]:
                                "parameters.k: number out of range", 2.0),
         "g_box_beyond_float": (".json", json.dumps(_spec(SQUARE, box=[[-(10**400), 1], [-1, 1]])),
                                "box[0]: bounds beyond", 2.0),
+        "g_source_zoo_by_parameter": (".json", json.dumps(_spec(SQUARE, parameters={"w": 0}, operator={
+            "expr": "-uxx - uyy", "source": "exp(-x**2/w)"})), "operator.source: constant is not real", 2.0),
     }
 
 

@@ -6,8 +6,9 @@ A :class:`Domain` analyses the result once — which pieces form its boundary, t
 area — and samples interior and boundary points with outward normals; :func:`rasterize` turns it
 into images and :func:`plot_domain` into a picture.
 
-The names are imported on first use (PEP 562): the torch-free modules of this package
-(``_checks``, ``csg_syntax``) serve ``hyperpino check`` before torch is imported.
+The names are imported on first use (PEP 562). Everything but ``raster`` and ``plot`` computes
+in NumPy and imports no torch, so ``hyperpino check`` analyses a domain before torch is imported;
+the methods take torch tensors too and answer with tensors (see ``_arrays``).
 """
 
 from hyperpino._lazy import lazy_exports

@@ -11,6 +11,9 @@ pieces get orientation -1).
 CSG uses the usual min/max rules (union = min, intersection = max, difference = max(a, -b)).
 Those give the exact sign and, in magnitude, a lower bound on the distance to the boundary that is
 exact near the boundary — enough for containment, bands and projections.
+
+The computation is NumPy float64 (no torch: a spec is checked before torch is imported); the public
+methods take tensors or arrays and answer in kind (see :mod:`._arrays`).
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from typing import Any
 
-import torch
-from torch import Tensor
+import numpy as np
 
 from hyperpino.errors import GeometryError
+from hyperpino.pde.geometry._arrays import as_f64, back
 from hyperpino.pde.geometry._checks import pair
 
 BBox = tuple[tuple[float, float], tuple[float, float]]
@@ -55,30 +59,32 @@ class Geometry(ABC):
         """The image under ``p -> scale * p + shift`` (``scale > 0`` per axis), same piece names."""
 
     @abstractmethod
-    def _evaluate(self, p: Tensor, offsets: Mapping[str, int],
-                  tie: float) -> tuple[Tensor, Tensor, Tensor]:
-        """``(sdf, piece, orientation)`` at ``p (..., 2)`` with global piece indices.
+    def _evaluate(self, p: np.ndarray, offsets: Mapping[str, int],
+                  tie: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(sdf, piece, orientation)`` at float64 ``p (..., 2)`` with global piece indices (int64).
 
         ``offsets`` maps a primitive name to the index of its first piece in the root's
         ``piece_names``. Where two operands' distances differ by at most ``tie``, the piece of the
         left operand is reported, so numerically coincident edges resolve the same way every time.
         """
 
-    def sdf(self, p: Tensor) -> Tensor:
-        """Signed distance ``(...)`` at points ``p (..., 2)``; negative inside."""
-        return self._evaluate(p, self._offsets, 0.0)[0]
+    def sdf(self, p: Any) -> Any:
+        """Signed distance ``(...)`` at points ``p (..., 2)`` (tensor or array, in ``p``'s dtype);
+        negative inside."""
+        return back(self._evaluate(as_f64(p), self._offsets, 0.0)[0], p, same_dtype=True)
 
-    def sdf_with_piece(self, p: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """``(sdf, piece, orientation)`` at points ``p (..., 2)``.
+    def sdf_with_piece(self, p: Any) -> tuple[Any, Any, Any]:
+        """``(sdf, piece, orientation)`` at points ``p (..., 2)`` (tensors or arrays, as ``p``).
 
         ``sdf (...)`` is negative inside; ``piece (...)`` (long) indexes ``piece_names`` and names
         the piece attaining the distance; ``orientation (...)`` (dtype of ``p``, values +-1) turns
         that primitive piece's own outward normal into the region's outward normal.
         """
-        return self._evaluate(p, self._offsets, 0.0)
+        d, k, o = self._evaluate(as_f64(p), self._offsets, 0.0)
+        return back(d, p, same_dtype=True), back(k, p), back(o, p, same_dtype=True)
 
-    def _attribute(self, p: Tensor, tie: float) -> tuple[Tensor, Tensor, Tensor]:
-        """:meth:`sdf_with_piece` with a tie tolerance (see :meth:`_evaluate`)."""
+    def _attribute(self, p: np.ndarray, tie: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_evaluate` at float64 ``p`` with a tie tolerance (see there)."""
         return self._evaluate(p, self._offsets, tie)
 
     @property
@@ -117,23 +123,35 @@ class Primitive(Geometry):
         """Piece suffixes (``("left", "right", ...)``), or ``("",)`` for a single piece ``NAME``."""
 
     @abstractmethod
-    def _sdf_piece(self, p: Tensor) -> tuple[Tensor, Tensor]:
-        """``(sdf (...), local piece index (...) long)`` at ``p (..., 2)``."""
+    def _sdf_piece(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(sdf (...), local piece index (...) int64)`` at float64 ``p (..., 2)``."""
 
     @abstractmethod
     def piece_lengths(self) -> tuple[float, ...]:
         """Length of each local piece."""
 
     @abstractmethod
-    def piece_points(self, k: int, u: Tensor) -> tuple[Tensor, Tensor]:
+    def _piece_points(self, k: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`piece_points` on float64 arrays."""
+
+    @abstractmethod
+    def _project(self, k: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`project` on float64 arrays."""
+
+    def piece_points(self, k: int, u: Any) -> tuple[Any, Any]:
         """Points ``(m, 2)`` and own unit normals ``(m, 2)`` at arc-length fractions ``u (m,)``.
 
         ``u`` in [0, 1] runs along local piece ``k``; uniform ``u`` gives points uniform by length.
+        Tensors or arrays, as ``u`` (and in its dtype).
         """
+        pts, normals = self._piece_points(k, as_f64(u))
+        return back(pts, u, same_dtype=True), back(normals, u, same_dtype=True)
 
-    @abstractmethod
-    def project(self, k: int, q: Tensor) -> tuple[Tensor, Tensor]:
-        """Nearest points ``(m, 2)`` on local piece ``k`` to ``q (m, 2)`` and own normals there."""
+    def project(self, k: int, q: Any) -> tuple[Any, Any]:
+        """Nearest points ``(m, 2)`` on local piece ``k`` to ``q (m, 2)`` and own normals there
+        (tensors or arrays, as ``q``, and in its dtype)."""
+        pts, normals = self._project(k, as_f64(q))
+        return back(pts, q, same_dtype=True), back(normals, q, same_dtype=True)
 
     @abstractmethod
     def _params(self) -> tuple:
@@ -146,10 +164,10 @@ class Primitive(Geometry):
     def primitives(self) -> tuple[Primitive, ...]:
         return (self,)
 
-    def _evaluate(self, p: Tensor, offsets: Mapping[str, int],
-                  tie: float) -> tuple[Tensor, Tensor, Tensor]:
+    def _evaluate(self, p: np.ndarray, offsets: Mapping[str, int],
+                  tie: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         d, k = self._sdf_piece(p)
-        return d, k + offsets[self.name], torch.ones_like(d)
+        return d, k + offsets[self.name], np.ones_like(d)
 
     def __eq__(self, other: object) -> bool:
         return (type(other) is type(self) and other.name == self.name  # type: ignore[attr-defined]
@@ -227,7 +245,7 @@ class Union(_Binary):
         d1, k1, o1 = self.left._evaluate(p, offsets, tie)
         d2, k2, o2 = self.right._evaluate(p, offsets, tie)
         left = d1 <= d2 + tie
-        return torch.minimum(d1, d2), torch.where(left, k1, k2), torch.where(left, o1, o2)
+        return np.minimum(d1, d2), np.where(left, k1, k2), np.where(left, o1, o2)
 
 
 class Intersection(_Binary):
@@ -244,7 +262,7 @@ class Intersection(_Binary):
         d1, k1, o1 = self.left._evaluate(p, offsets, tie)
         d2, k2, o2 = self.right._evaluate(p, offsets, tie)
         left = d1 >= d2 - tie
-        return torch.maximum(d1, d2), torch.where(left, k1, k2), torch.where(left, o1, o2)
+        return np.maximum(d1, d2), np.where(left, k1, k2), np.where(left, o1, o2)
 
 
 class Difference(_Binary):
@@ -259,7 +277,7 @@ class Difference(_Binary):
         d1, k1, o1 = self.left._evaluate(p, offsets, tie)
         d2, k2, o2 = self.right._evaluate(p, offsets, tie)
         left = d1 >= -d2 - tie
-        return torch.maximum(d1, -d2), torch.where(left, k1, k2), torch.where(left, o1, -o2)
+        return np.maximum(d1, -d2), np.where(left, k1, k2), np.where(left, o1, -o2)
 
 
 def check_affine(scale: object, shift: object) -> tuple[tuple[float, float], tuple[float, float]]:

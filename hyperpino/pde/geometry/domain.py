@@ -13,7 +13,10 @@ make it robust to round-off, at the price of a sliver of width ~eps at corners. 
 the test on a fine grid of arc-length fractions per piece (piece lengths, area by Green's theorem
 ``A = 1/2 ∮ p·n ds``); sampling runs it on random candidates and keeps those that pass.
 
-All internal computation is float64 on the CPU; samples are cast to the requested dtype.
+All internal computation is NumPy float64 on the CPU, so building a domain needs no torch (a spec
+is checked before torch is imported). The methods take tensors or arrays and answer in kind
+(:mod:`._arrays`); the samplers draw from a ``torch.Generator`` and return tensors, cast to the
+requested dtype.
 """
 
 from __future__ import annotations
@@ -21,12 +24,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import Tensor
+import numpy as np
 
 from hyperpino.errors import GeometryError
+from hyperpino.pde.geometry._arrays import F64, as_f64, back, linspace, norm2
 from hyperpino.pde.geometry.base import BBox, Geometry, Primitive, bbox_extent
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 _REL_EPS = 1e-6
 """Normal step of the on-boundary test and tolerance of ``contains``, relative to the size."""
@@ -57,16 +65,12 @@ _REL_AREA = 1e-6
 _MAX_CANDIDATES = 1 << 18
 """Most candidates drawn at once by the rejection samplers (they loop for more)."""
 
-_CHUNK_ELEMENTS = 1 << 14
-"""Points x pieces per evaluation chunk: bounds the memory of polygon SDFs ``(chunk, E, 2)`` and
-of distance tables."""
+_CHUNK_ELEMENTS = 1 << 15
+"""Points x pieces per evaluation chunk: bounds the memory of polygon SDFs ``(chunk, E)`` and
+of distance tables (their intermediates stay in the cache: larger chunks were slower)."""
 
-_CHUNK_POINTS = 2048
-"""At most this many points per SDF evaluation. torch runs element-wise ops on more than 32768
-elements (sqrt, sin, ... on more than 2048) on several threads, and on a busy machine every such
-op waits for a free core: the analysis ran 10-50x slower than in chunks below those grains."""
-
-_F64 = torch.float64
+_CHUNK_POINTS = 4096
+"""At most this many points per SDF evaluation."""
 
 
 @dataclass(frozen=True)
@@ -89,10 +93,12 @@ class Domain:
     if no piece lies on its boundary.
 
     Attributes: ``geometry``; ``active_pieces``, the pieces with positive length on the boundary
-    in ``geometry.piece_names`` order; ``piece_length``, their lengths on the boundary; ``area``;
-    ``bounds``, a box ``((xmin, xmax), (ymin, ymax))`` tightly containing the region; ``size``,
-    the larger side of the box around all primitives (the length scale of tolerances); ``eps``,
-    the normal step of the on-boundary test and tolerance of :meth:`contains`.
+    in ``geometry.piece_names`` order; ``piece_length``, their lengths on the boundary;
+    ``piece_bounds``, per active piece the box ``((xmin, xmax), (ymin, ymax))`` of the analysis
+    points found on the boundary (within the grid spacing of the piece's true extent); ``area``;
+    ``bounds``, a box tightly containing the region; ``size``, the larger side of the box around
+    all primitives (the length scale of tolerances); ``eps``, the normal step of the on-boundary
+    test and tolerance of :meth:`contains`.
     """
 
     def __init__(self, geometry: Geometry, *, where: str = "geometry"):
@@ -102,7 +108,7 @@ class Domain:
         self.where = where
         self._pieces: list[tuple[Primitive, int]] = [
             (q, k) for q in geometry.primitives() for k in range(len(q.local_pieces))]
-        self._full_length = [q.piece_lengths()[k] for q, k in self._pieces]
+        self._full_length = [length for q in geometry.primitives() for length in q.piece_lengths()]
         boxes = [q.bbox() for q in geometry.primitives()]
         self._outer: BBox = ((min(b[0][0] for b in boxes), max(b[0][1] for b in boxes)),
                              (min(b[1][0] for b in boxes), max(b[1][1] for b in boxes)))
@@ -117,7 +123,7 @@ class Domain:
                                 f"{_MIN_ULPS * math.ulp(far) / _REL_EPS:.3g} there)")
         self._tie = _REL_TIE * self.size
         # The (chunk, E) intermediates are those of one primitive at a time: its pieces bound the
-        # chunk, not all pieces (64 small holes evaluated 250 points at a time were 4x slower).
+        # chunk, not all pieces.
         widest = max(len(q.local_pieces) for q in geometry.primitives())
         self._chunk = max(32, min(_CHUNK_POINTS, _CHUNK_ELEMENTS // widest))
         self._analyse()
@@ -126,16 +132,17 @@ class Domain:
         """Run the on-boundary test on a fine grid along every candidate piece."""
         names = self.geometry.piece_names
         (x0, x1), (y0, y1) = self._outer
-        centre = torch.tensor([(x0 + x1) / 2, (y0 + y1) / 2], dtype=_F64)
+        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2], dtype=F64)
         spacing = max(_REL_SPACING * self.size, sum(self._full_length) / _MAX_GRID_TOTAL)
         self._fraction = [0.0] * len(names)
-        active, lengths, twice_area, extremes = [], {}, 0.0, []
-        grids = [(torch.arange(m, dtype=_F64) + 0.5) / m
+        active, lengths, boxes, twice_area = [], {}, {}, 0.0
+        grids = [(np.arange(m, dtype=F64) + 0.5) / m
                  for m in (max(_MIN_GRID, math.ceil(full / spacing)) for full in self._full_length)]
         pts, own, piece = self._curve_points(list(range(len(names))), grids)
         on, normals = self._on_boundary(pts, own, piece)
         sizes = [u.shape[0] for u in grids]
-        parts = zip(pts.split(sizes), normals.split(sizes), on.split(sizes), strict=True)
+        cuts = np.cumsum(sizes)[:-1]
+        parts = zip(np.split(pts, cuts), np.split(normals, cuts), np.split(on, cuts), strict=True)
         for g, (p, nrm, ok) in enumerate(parts):
             count, m, full = int(ok.sum()), sizes[g], self._full_length[g]
             if count < _MIN_ACTIVE:
@@ -143,27 +150,31 @@ class Domain:
             self._fraction[g] = count / m
             active.append(names[g])
             lengths[names[g]] = full * count / m
-            twice_area += float((((p - centre) * nrm).sum(-1) * ok).sum()) * full / m
-            extremes.append(torch.stack([p[ok].amin(0), p[ok].amax(0)]))
+            r = p - centre
+            twice_area += float(((r[:, 0] * nrm[:, 0] + r[:, 1] * nrm[:, 1]) * ok).sum()) * full / m
+            px, py = p[ok, 0], p[ok, 1]
+            boxes[names[g]] = ((float(px.min()), float(px.max())), (float(py.min()), float(py.max())))
         if not active:
             raise self._no_boundary_error()
         self.active_pieces: tuple[str, ...] = tuple(active)
         self.piece_length: dict[str, float] = lengths
+        self.piece_bounds: dict[str, BBox] = boxes
         self.area: float = twice_area / 2
         if self.area <= _REL_AREA * self.size**2:
             raise GeometryError(self.where, f"the domain is too thin to resolve: {_describe(self.geometry)} "
                                 f"has (near-)zero area ({self.area:.3g}, below {_REL_AREA:g} of its "
                                 f"size² {self.size**2:.3g})")
-        ext = torch.stack(extremes)
-        lo, hi = ext[:, 0].amin(0) - 2 * spacing, ext[:, 1].amax(0) + 2 * spacing
-        self.bounds: BBox = ((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))
+        xs, ys = zip(*boxes.values(), strict=True)
+        pad = 2 * spacing
+        self.bounds: BBox = ((min(x[0] for x in xs) - pad, max(x[1] for x in xs) + pad),
+                             (min(y[0] for y in ys) - pad, max(y[1] for y in ys) + pad))
 
     def _no_boundary_error(self) -> GeometryError:
         expr = _describe(self.geometry)
         depth, at = self._deepest()
         if depth < -self.eps:
             (x0, x1), (y0, y1) = self._outer
-            if bool((self.sdf(_grid(x0, x1, y0, y1, 257)) < -self.eps).any()):
+            if bool((self._sdf(_grid(x0, x1, y0, y1, 257)) < -self.eps).any()):
                 return GeometryError(self.where, f"the domain has no boundary: none of the pieces of "
                                      f"{expr} lies on the boundary of the region")
         if depth < 0:  # inside points, but none of a coarse grid: a sliver
@@ -179,7 +190,7 @@ class Domain:
         best, at = math.inf, ((x0 + x1) / 2, (y0 + y1) / 2)
         for _ in range(9):
             grid = _grid(x0, x1, y0, y1, 65)
-            d = self.sdf(grid)
+            d = self._sdf(grid)
             i = int(d.argmin())
             if float(d[i]) < best:
                 best, at = float(d[i]), (float(grid[i, 0]), float(grid[i, 1]))
@@ -191,100 +202,113 @@ class Domain:
         return (f"Domain({_describe(self.geometry)}, area={self.area:.6g}, "
                 f"active_pieces={self.active_pieces})")
 
-    def sdf(self, p: Tensor) -> Tensor:
-        """The geometry's signed distance ``(...)`` at ``p (..., 2)``, in float64, chunked."""
-        flat = p.reshape(-1, 2).to(_F64)
-        out = self._chunked(self.geometry.sdf, flat)
-        return out.reshape(p.shape[:-1])
+    def sdf(self, p: Any) -> Any:
+        """The geometry's signed distance ``(...)`` at ``p (..., 2)``, in float64, chunked
+        (a tensor for a tensor, an array for an array)."""
+        x = as_f64(p)
+        return back(self._sdf(x.reshape(-1, 2)).reshape(x.shape[:-1]), p)
 
-    def contains(self, p: Tensor) -> Tensor:
-        """Whether points ``p (..., 2)`` lie in the closed region: bool ``(...)``."""
-        return self.sdf(p) <= self.eps
+    def contains(self, p: Any) -> Any:
+        """Whether points ``p (..., 2)`` lie in the closed region: bool ``(...)`` (tensor or array,
+        as ``p``)."""
+        x = as_f64(p)
+        return back(self._sdf(x.reshape(-1, 2)).reshape(x.shape[:-1]) <= self.eps, p)
 
-    def boundary_curve(self, piece: str, u: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def _sdf(self, p: np.ndarray) -> np.ndarray:
+        """The signed distance ``(m,)`` at float64 points ``(m, 2)``, chunked."""
+        return self._chunked(self.geometry._evaluate, p, self.geometry._offsets, 0.0)[0]
+
+    def boundary_curve(self, piece: str, u: Any) -> tuple[Any, Any, Any]:
         """Points along a candidate piece and whether they lie on the region's boundary.
 
         ``u (m,)`` are arc-length fractions in [0, 1] along the primitive's piece. Returns points
         ``(m, 2)``, the region's outward normals ``(m, 2)`` there and a bool mask ``(m,)`` of the
-        points on the boundary (float64).
+        points on the boundary (float64; tensors or arrays, as ``u``).
         """
         names = self.geometry.piece_names
         if piece not in names:
             raise GeometryError(self.where, f"no boundary piece named {piece!r}")
         g = names.index(piece)
         prim, k = self._pieces[g]
-        pts, own = prim.piece_points(k, u.to(_F64))
+        pts, own = prim._piece_points(k, as_f64(u))
         on, normals = self._on_boundary(pts, own, g)
-        return pts, normals, on
+        return back(pts, u), back(normals, u), back(on, u)
 
-    def boundary_points(self, pieces: Sequence[str], u: Tensor) -> Tensor:
+    def boundary_points(self, pieces: Sequence[str], u: Any) -> Any:
         """The points ``(m, 2)`` on the region's boundary among those at arc-length fractions
-        ``u (k,)`` along each of the candidate ``pieces``, all pieces in one test (float64)."""
+        ``u (k,)`` along each of the candidate ``pieces``, all pieces in one test (float64; a
+        tensor or an array, as ``u``)."""
         names = self.geometry.piece_names
         for piece in pieces:
             if piece not in names:
                 raise GeometryError(self.where, f"no boundary piece named {piece!r}")
         index = [names.index(p) for p in pieces]
-        pts, own, piece = self._curve_points(index, [u.to(_F64)] * len(index))
-        return pts[self._on_boundary(pts, own, piece)[0]]
+        pts, own, piece = self._curve_points(index, [as_f64(u)] * len(index))
+        return back(pts[self._on_boundary(pts, own, piece)[0]], u)
 
-    def _on_boundary(self, pts: Tensor, own: Tensor, g: int | Tensor) -> tuple[Tensor, Tensor]:
+    def _on_boundary(self, pts: np.ndarray, own: np.ndarray,
+                     g: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The on-boundary test (see the module docstring) for points ``(m, 2)`` on piece ``g``.
 
         ``g`` is one piece index or one per point ``(m,)``; ``own (m, 2)`` are the primitive's
         own normals. Returns the mask ``(m,)`` and the region's outward normals ``(m, 2)``.
         """
-        _, piece, orient = self._chunked(lambda x: self.geometry._attribute(x, self._tie), pts)
+        _, piece, orient = self._chunked(self.geometry._attribute, pts, self._tie)
         normals = orient[:, None] * own
         on = piece == g
         # Step only from the points attributed to their own piece; the rest are already out.
-        idx = torch.nonzero(on).flatten()
+        idx = np.flatnonzero(on)
         step = self.eps * normals[idx]
-        out = self.sdf(pts[idx] + step)
-        back = self.sdf(pts[idx] - step)
-        on[idx] = (out > 0.5 * self.eps) & (back < -0.5 * self.eps)
+        out = self._sdf(pts[idx] + step)
+        back_ = self._sdf(pts[idx] - step)
+        on[idx] = (out > 0.5 * self.eps) & (back_ < -0.5 * self.eps)
         return on, normals
 
-    def _chunked(self, fn: Callable, p: Tensor):
-        """``fn`` (a tensor or a tuple of tensors per point) over ``p (m, 2)`` in chunks."""
-        if p.shape[0] <= self._chunk:
-            return fn(p)
-        parts = [fn(c) for c in p.split(self._chunk)]
-        if isinstance(parts[0], tuple):
-            return tuple(torch.cat(col) for col in zip(*parts, strict=True))
-        return torch.cat(parts)
+    def _chunked(self, fn: Callable, p: np.ndarray, *args: Any) -> tuple[np.ndarray, ...]:
+        """``fn(chunk, *args)`` (a tuple of arrays per point) over ``p (m, 2)`` in chunks."""
+        c = self._chunk
+        if p.shape[0] <= c:
+            return fn(p, *args)
+        parts = [fn(p[i:i + c], *args) for i in range(0, p.shape[0], c)]
+        return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
 
     def sample_interior(self, n: int, *, generator: torch.Generator | None = None,
-                        dtype: torch.dtype = torch.float32) -> Tensor:
-        """``n`` points ``(n, 2)`` uniform in the region (rejection sampling in :attr:`bounds`)."""
+                        dtype: torch.dtype | None = None) -> Tensor:
+        """``n`` points ``(n, 2)`` uniform in the region (rejection sampling in :attr:`bounds`);
+        a float32 tensor unless ``dtype`` says otherwise."""
+        import torch
+
         n = _count(n)
         (x0, x1), (y0, y1) = self.bounds
-        lo = torch.tensor([x0, y0], dtype=_F64)
-        span = torch.tensor([x1 - x0, y1 - y0], dtype=_F64)
+        lo = torch.tensor([x0, y0], dtype=torch.float64)
+        span = torch.tensor([x1 - x0, y1 - y0], dtype=torch.float64)
         rate = self.area / float(span.prod())
         kept, have = [], 0
         while have < n:
             m = min(max(int(1.2 * (n - have) / rate) + 64, 256), _MAX_CANDIDATES)
-            cand = lo + span * torch.rand(m, 2, generator=generator, dtype=_F64)
-            inside = cand[self.sdf(cand) < 0]
+            cand = lo + span * torch.rand(m, 2, generator=generator, dtype=torch.float64)
+            inside = cand[torch.from_numpy(self._sdf(cand.numpy()) < 0)]
             kept.append(inside)
             have += inside.shape[0]
-        return torch.cat(kept)[:n].to(dtype)
+        return torch.cat(kept)[:n].to(dtype or torch.float32)
 
     def sample_boundary(self, n: int, *, generator: torch.Generator | None = None,
                         pieces: Sequence[str] | None = None,
-                        dtype: torch.dtype = torch.float32) -> BoundarySample:
-        """``n`` points uniform by arc length over the active ``pieces`` (default: all).
+                        dtype: torch.dtype | None = None) -> BoundarySample:
+        """``n`` points uniform by arc length over the active ``pieces`` (default: all); float32
+        tensors unless ``dtype`` says otherwise.
 
         Each point picks a piece with probability proportional to its length on the boundary,
         then a uniform point of that piece's active part, so the samples are i.i.d.
         """
+        import torch
+
         n = _count(n)
         chosen = self._select(pieces)
         names = self.geometry.piece_names
-        weights = torch.tensor([self.piece_length[names[g]] for g in chosen], dtype=_F64)
-        points = torch.zeros(n, 2, dtype=_F64)
-        normals = torch.zeros(n, 2, dtype=_F64)
+        weights = torch.tensor([self.piece_length[names[g]] for g in chosen], dtype=torch.float64)
+        points = torch.zeros(n, 2, dtype=torch.float64)
+        normals = torch.zeros(n, 2, dtype=torch.float64)
         piece = torch.zeros(n, dtype=torch.long)
         if n:
             slot = torch.multinomial(weights, n, replacement=True, generator=generator)
@@ -292,23 +316,28 @@ class Domain:
                 where = slot == s
                 need = int(where.sum())
                 if need:
-                    points[where], normals[where] = self._sample_piece(g, need, generator)
+                    pts, nrm = self._sample_piece(g, need, generator)
+                    points[where], normals[where] = torch.from_numpy(pts), torch.from_numpy(nrm)
                     piece[where] = g
+        dtype = dtype or torch.float32
         return BoundarySample(points.to(dtype), normals.to(dtype), piece)
 
     def _sample_piece(self, g: int, need: int,
-                      generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+                      generator: torch.Generator | None) -> tuple[np.ndarray, np.ndarray]:
         """``need`` uniform points ``(need, 2)`` on the active part of piece ``g``, and normals."""
+        import torch
+
         prim, k = self._pieces[g]
         pts_kept, nrm_kept, have = [], [], 0
         while have < need:
             m = min(int(1.2 * (need - have) / self._fraction[g]) + 16, _MAX_CANDIDATES)
-            pts, own = prim.piece_points(k, torch.rand(m, generator=generator, dtype=_F64))
+            u = torch.rand(m, generator=generator, dtype=torch.float64).numpy()
+            pts, own = prim._piece_points(k, u)
             on, normals = self._on_boundary(pts, own, g)
             pts_kept.append(pts[on])
             nrm_kept.append(normals[on])
             have += int(on.sum())
-        return torch.cat(pts_kept)[:need], torch.cat(nrm_kept)[:need]
+        return np.concatenate(pts_kept)[:need], np.concatenate(nrm_kept)[:need]
 
     def _select(self, pieces: Sequence[str] | None) -> list[int]:
         """Global indices of the requested active pieces (all active pieces for ``None``)."""
@@ -326,8 +355,7 @@ class Domain:
             raise GeometryError(self.where, "no boundary pieces selected")
         return [names.index(p) for p in wanted]
 
-    def nearest_boundary(self, q: Tensor, *, spacing: float | None = None
-                         ) -> tuple[Tensor, Tensor, Tensor]:
+    def nearest_boundary(self, q: Any, *, spacing: float | None = None) -> tuple[Any, Any, Any]:
         """Nearest boundary points of ``q (m, 2)``: feet, normals ``(m, 2)`` and pieces ``(m,)``.
 
         First, each point is projected onto the piece the CSG attributes it to. If that
@@ -336,69 +364,73 @@ class Domain:
         hidden piece) take the nearest of boundary samples every ``spacing`` (default
         ``1e-3 * size``) along the active pieces plus the region's corners (located by
         bisection), refined by projection onto that sample's piece when the projection is on the
-        boundary. Normals are outward (at a corner, that of the sample's piece); outputs float64.
+        boundary. Normals are outward (at a corner, that of the sample's piece); outputs float64
+        (tensors or arrays, as ``q``).
         """
-        q = q.reshape(-1, 2).to(_F64)
-        d, piece, _ = self._chunked(self.geometry.sdf_with_piece, q)
-        foot, normal, done = q.clone(), torch.zeros_like(q), torch.zeros_like(d, dtype=torch.bool)
-        for g in piece.unique().tolist():
+        x = as_f64(q).reshape(-1, 2)
+        d, piece, _ = self._chunked(self.geometry._evaluate, x, self.geometry._offsets, 0.0)
+        foot, normal, done = x.copy(), np.zeros_like(x), np.zeros(d.shape, dtype=bool)
+        for g in np.unique(piece).tolist():
             sel = piece == g
             prim, k = self._pieces[g]
-            proj, own = prim.project(k, q[sel])
+            proj, own = prim._project(k, x[sel])
             on, out_normal = self._on_boundary(proj, own, g)
-            dist = torch.linalg.vector_norm(q[sel] - proj, dim=-1)
+            dist = norm2(x[sel] - proj)
             foot[sel], normal[sel] = proj, out_normal
-            done[sel] = on & (dist <= d[sel].abs() + self._tie)
-        rest = torch.nonzero(~done).flatten()
-        if rest.numel():
+            done[sel] = on & (dist <= np.abs(d[sel]) + self._tie)
+        rest = np.flatnonzero(~done)
+        if rest.size:
             spacing = 1e-3 * self.size if spacing is None else float(spacing)
-            f, n, p = self._nearest_sampled(q[rest], spacing)
+            f, n, p = self._nearest_sampled(x[rest], spacing)
             foot[rest], normal[rest], piece[rest] = f, n, p
-        return foot, normal, piece
+        return back(foot, q), back(normal, q), back(piece, q)
 
-    def _nearest_sampled(self, q: Tensor, spacing: float) -> tuple[Tensor, Tensor, Tensor]:
+    def _nearest_sampled(self, q: np.ndarray,
+                         spacing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sampled fallback of :meth:`nearest_boundary` for points ``q (m, 2)``."""
         names = self.geometry.piece_names
         active = [names.index(name) for name in self.active_pieces]
-        grids = [torch.linspace(0.0, 1.0, math.ceil(self._full_length[g] / spacing) + 1,
-                                dtype=_F64) for g in active]
+        grids = [linspace(0.0, 1.0, math.ceil(self._full_length[g] / spacing) + 1) for g in active]
         pts, own, piece = self._curve_points(active, grids)
         on, nrm = self._on_boundary(pts, own, piece)
         # The ends of each active stretch are the region's corners, where the nearest boundary
         # point of many outside points lies: locate them (to ~eps) and add them as samples.
-        ends = self._stretch_ends(active, grids, on.split([u.shape[0] for u in grids]), spacing)
+        ons = np.split(on, np.cumsum([u.shape[0] for u in grids])[:-1])
+        ends = self._stretch_ends(active, grids, ons, spacing)
         end_pts, end_own, end_piece = self._curve_points(active, ends)
         end_nrm = self._on_boundary(end_pts, end_own, end_piece)[1]
-        pts, nrm = torch.cat([pts[on], end_pts]), torch.cat([nrm[on], end_nrm])
-        piece = torch.cat([piece[on], end_piece])
+        pts, nrm = np.concatenate([pts[on], end_pts]), np.concatenate([nrm[on], end_nrm])
+        piece = np.concatenate([piece[on], end_piece])
         rows = max(1, _CHUNK_ELEMENTS // pts.shape[0])
-        idx = torch.cat([_nearest_index(c, pts) for c in q.split(rows)])
+        idx = np.concatenate([_nearest_index(q[i:i + rows], pts) for i in range(0, q.shape[0], rows)])
         foot, normal, piece = pts[idx], nrm[idx], piece[idx]
-        for g in piece.unique().tolist():
+        for g in np.unique(piece).tolist():
             sel = piece == g
             prim, k = self._pieces[g]
-            proj, own = prim.project(k, q[sel])
+            proj, own = prim._project(k, q[sel])
             on, out_normal = self._on_boundary(proj, own, g)
-            closer = (torch.linalg.vector_norm(q[sel] - proj, dim=-1)
-                      <= torch.linalg.vector_norm(q[sel] - foot[sel], dim=-1) + self._tie)
+            closer = norm2(q[sel] - proj) <= norm2(q[sel] - foot[sel]) + self._tie
             ok = (on & closer)[:, None]
-            foot[sel] = torch.where(ok, proj, foot[sel])
-            normal[sel] = torch.where(ok, out_normal, normal[sel])
+            foot[sel] = np.where(ok, proj, foot[sel])
+            normal[sel] = np.where(ok, out_normal, normal[sel])
         return foot, normal, piece
 
-    def _curve_points(self, pieces: list[int], us: list[Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+    def _curve_points(self, pieces: list[int],
+                      us: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Points on several pieces at once, so that one test covers them all.
 
         Returns points ``(M, 2)``, own normals ``(M, 2)`` and piece indices ``(M,)`` at the
         fractions ``us[i]`` along piece ``pieces[i]``, concatenated in that order.
         """
-        parts = [self._pieces[g][0].piece_points(self._pieces[g][1], u)
+        parts = [self._pieces[g][0]._piece_points(self._pieces[g][1], u)
                  for g, u in zip(pieces, us, strict=True)]
-        piece = torch.cat([torch.full((u.shape[0],), g) for g, u in zip(pieces, us, strict=True)])
-        return torch.cat([p for p, _ in parts]), torch.cat([n for _, n in parts]), piece
+        piece = np.concatenate([np.full(u.shape[0], g, dtype=np.int64)
+                                for g, u in zip(pieces, us, strict=True)])
+        return (np.concatenate([p for p, _ in parts]).reshape(-1, 2),
+                np.concatenate([n for _, n in parts]).reshape(-1, 2), piece)
 
-    def _stretch_ends(self, pieces: list[int], us: list[Tensor], ons: tuple[Tensor, ...],
-                      spacing: float) -> list[Tensor]:
+    def _stretch_ends(self, pieces: list[int], us: list[np.ndarray], ons: list[np.ndarray],
+                      spacing: float) -> list[np.ndarray]:
         """Per piece, the fractions of the ends of its active stretches (on their active side).
 
         ``us[i]`` is an increasing grid along ``pieces[i]`` and ``ons[i]`` its test results; each
@@ -406,24 +438,24 @@ class Domain:
         """
         inside, outside = [], []
         for u, on in zip(us, ons, strict=True):
-            change = torch.nonzero(on[1:] != on[:-1]).flatten()
-            inside.append(torch.where(on[change], u[change], u[change + 1]))
-            outside.append(torch.where(on[change], u[change + 1], u[change]))
+            change = np.flatnonzero(on[1:] != on[:-1])
+            inside.append(np.where(on[change], u[change], u[change + 1]))
+            outside.append(np.where(on[change], u[change + 1], u[change]))
         steps = max(1, math.ceil(math.log2(4 * spacing / self.eps)))
         for _ in range(steps):
             mid = [0.5 * (a + b) for a, b in zip(inside, outside, strict=True)]
             pts, own, piece = self._curve_points(pieces, mid)
-            ok = self._on_boundary(pts, own, piece)[0].split([m.shape[0] for m in mid])
-            inside = [torch.where(o, m, a) for o, m, a in zip(ok, mid, inside, strict=True)]
-            outside = [torch.where(o, b, m) for o, m, b in zip(ok, mid, outside, strict=True)]
+            on = self._on_boundary(pts, own, piece)[0]
+            ok = np.split(on, np.cumsum([m.shape[0] for m in mid])[:-1])
+            inside = [np.where(o, m, a) for o, m, a in zip(ok, mid, inside, strict=True)]
+            outside = [np.where(o, b, m) for o, m, b in zip(ok, mid, outside, strict=True)]
         return inside
 
 
-def _grid(x0: float, x1: float, y0: float, y1: float, n: int) -> Tensor:
-    """An ``n × n`` grid over a box as points ``(n², 2)`` (float64)."""
-    gx = torch.linspace(x0, x1, n, dtype=_F64)
-    gy = torch.linspace(y0, y1, n, dtype=_F64)
-    return torch.stack(torch.meshgrid(gx, gy, indexing="ij"), -1).reshape(-1, 2)
+def _grid(x0: float, x1: float, y0: float, y1: float, n: int) -> np.ndarray:
+    """An ``n × n`` grid over a box as points ``(n², 2)`` (float64), x-major."""
+    gx, gy = linspace(x0, x1, n), linspace(y0, y1, n)
+    return np.stack(np.meshgrid(gx, gy, indexing="ij"), -1).reshape(-1, 2)
 
 
 def _count(n: object) -> int:
@@ -441,7 +473,8 @@ def _describe(geometry: Geometry) -> str:
     return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
 
-def _nearest_index(q: Tensor, pts: Tensor) -> Tensor:
+def _nearest_index(q: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Index ``(m,)`` of the nearest of ``pts (M, 2)`` to each of ``q (m, 2)``."""
-    d = q[:, None, :] - pts
-    return (d * d).sum(-1).argmin(1)
+    dx = q[:, None, 0] - pts[:, 0]
+    dy = q[:, None, 1] - pts[:, 1]
+    return (dx * dx + dy * dy).argmin(1)

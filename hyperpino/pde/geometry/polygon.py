@@ -3,16 +3,16 @@
 Edge ``i`` joins vertex ``i`` to vertex ``i + 1`` (cyclically) and is the piece ``NAME.i``.
 Vertices may be listed in either orientation; the outward normals follow from the sign of the
 area. The distance is the minimum over edges and the sign comes from a crossing count, both
-computed for all points against all edges at once (``(..., E)`` intermediates).
+computed for all points against all edges at once (``(..., E)`` intermediates), in NumPy float64.
 """
 
 from __future__ import annotations
 
 from typing import final
 
-import torch
-from torch import Tensor
+import numpy as np
 
+from hyperpino.pde.geometry._arrays import F64, norm2
 from hyperpino.pde.geometry._checks import MAX_VERTICES, check_name, polygon
 from hyperpino.pde.geometry._segments import (
     ccw_outward_normal,
@@ -34,8 +34,15 @@ class _VertexShape(Primitive):
         self.name = check_name(name)
         where = f"geometry.primitives.{name}.vertices"
         self.vertices = polygon(where, vertices, triangle=self._triangle)
-        self._v64 = torch.tensor(self.vertices, dtype=torch.float64)  # converted once, not per call
-        self._ccw = bool(_signed_area(self._v64) > 0)
+        # Edge starts and ends, and per-edge numbers of the SDF: made once, not per call.
+        self._a = np.array(self.vertices, dtype=F64)
+        self._b = np.roll(self._a, -1, 0)
+        e = self._b - self._a
+        self._ex, self._ey = e[:, 0].copy(), e[:, 1].copy()
+        self._ee = self._ex * self._ex + self._ey * self._ey
+        self._slope = self._ex / np.where(self._ey == 0, 1.0, self._ey)
+        self._lengths = tuple(float(x) for x in norm2(e))
+        self._ccw = bool(_signed_area(self._a) > 0)
         self._local = tuple(str(i) for i in range(len(self.vertices)))
 
     @property
@@ -52,50 +59,47 @@ class _VertexShape(Primitive):
         xs, ys = zip(*self.vertices, strict=True)
         return (min(xs), max(xs)), (min(ys), max(ys))
 
-    def _edges(self, like: Tensor) -> tuple[Tensor, Tensor]:
-        """Edge start and end points, each ``(E, 2)``."""
-        a = self._v64.to(device=like.device, dtype=like.dtype)
-        return a, torch.roll(a, -1, 0)
-
-    def _normals(self, a: Tensor, b: Tensor) -> Tensor:
+    def _normals(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         n = ccw_outward_normal(a, b)
         return n if self._ccw else -n
 
-    def _sdf_piece(self, p: Tensor) -> tuple[Tensor, Tensor]:
-        a, b = self._edges(p)
-        e = b - a                                               # (E, 2)
-        # x and y kept apart: torch reduces a last axis of size 2 slowly, and at 256 edges that
-        # was most of a spec check (seconds for the geometry's analysis alone).
-        ex, ey = e[:, 0], e[:, 1]
+    def _sdf_piece(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, ex, ey, ee, slope = self._a, self._ex, self._ey, self._ee, self._slope
         dx = p[..., 0, None] - a[:, 0]                          # (..., E)
         dy = p[..., 1, None] - a[:, 1]
-        t = ((dx * ex + dy * ey) / (ex * ex + ey * ey)).clamp(0.0, 1.0)
-        rx, ry = dx - t * ex, dy - t * ey
-        all_dist2 = rx * rx + ry * ry                           # (..., E)
+        # t = clamp((d·e) / |e|², 0, 1) and r = d - t e, with the (..., E) temporaries reused.
+        t = dx * ex
+        t += dy * ey
+        t /= ee
+        np.clip(t, 0.0, 1.0, out=t)
+        rx = dx - t * ex
+        t *= ey
+        ry = np.subtract(dy, t, out=t)
+        rx *= rx
+        ry *= ry
+        all_dist2 = np.add(rx, ry, out=rx)                      # (..., E)
         k = all_dist2.argmin(-1)
-        dist = torch.sqrt(all_dist2.gather(-1, k[..., None])[..., 0])
+        dist = np.sqrt(np.take_along_axis(all_dist2, k[..., None], -1)[..., 0])
         # Even-odd rule: count edges crossing the horizontal ray to the right of p. An edge counts
         # when its endpoints straddle the ray's line (half-open, so shared vertices count once);
         # with d = p - a, that is a_y > p_y != b_y > p_y, and the crossing lies right of p when
         # d_x < d_y * e_x / e_y.
-        safe_ey = torch.where(ey == 0, torch.ones_like(ey), ey)
-        straddles = (dy < 0) != (dy < ey)
-        inside = (straddles & (dx < dy * (ex / safe_ey))).sum(-1) % 2 == 1
-        return torch.where(inside, -dist, dist), k
+        crossing = (dy < 0) != (dy < ey)
+        dy *= slope
+        crossing &= dx < dy
+        inside = np.count_nonzero(crossing, axis=-1) % 2 == 1
+        return np.where(inside, -dist, dist), k.astype(np.int64)
 
     def piece_lengths(self) -> tuple[float, ...]:
-        a, b = self._edges(torch.empty(0, dtype=torch.float64))
-        return tuple(float(x) for x in torch.linalg.vector_norm(b - a, dim=-1))
+        return self._lengths
 
-    def piece_points(self, k: int, u: Tensor) -> tuple[Tensor, Tensor]:
-        a, b = self._edges(u)
-        n = self._normals(a[k], b[k])
-        return segment_points(a[k], b[k], u), n.expand(u.shape[0], 2)
+    def _piece_points(self, k: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self._a[k], self._b[k]
+        return segment_points(a, b, u), np.broadcast_to(self._normals(a, b), (u.shape[0], 2))
 
-    def project(self, k: int, q: Tensor) -> tuple[Tensor, Tensor]:
-        a, b = self._edges(q)
-        n = self._normals(a[k], b[k])
-        return segment_project(a[k], b[k], q), n.expand(q.shape[0], 2)
+    def _project(self, k: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self._a[k], self._b[k]
+        return segment_project(a, b, q), np.broadcast_to(self._normals(a, b), (q.shape[0], 2))
 
     def _mapped(self, scale, shift) -> list[tuple[float, float]]:
         (sx, sy), (tx, ty) = check_affine(scale, shift)
@@ -123,6 +127,6 @@ class Triangle(_VertexShape):
         return Triangle(self.name, self._mapped(scale, shift))
 
 
-def _signed_area(v: Tensor) -> Tensor:
+def _signed_area(v: np.ndarray) -> float:
     """Shoelace area of vertices ``v (E, 2)``; positive for counter-clockwise order."""
-    return 0.5 * cross(v, torch.roll(v, -1, 0)).sum()
+    return 0.5 * float(cross(v, np.roll(v, -1, 0)).sum())

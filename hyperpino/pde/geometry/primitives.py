@@ -2,7 +2,7 @@
 
 The ellipse lives in ``ellipse.py``, polygons and triangles in ``polygon.py``. Constructors
 validate their numbers (:mod:`._checks`) and raise a ``GeometryError`` at
-``geometry.primitives.NAME.FIELD``.
+``geometry.primitives.NAME.FIELD``. Computation in NumPy float64 (see :mod:`.base`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import final
 
-import torch
-from torch import Tensor
+import numpy as np
 
+from hyperpino.pde.geometry._arrays import F64, norm2
 from hyperpino.pde.geometry._checks import RECTANGLE_SIDES, check_name, disk, rectangle
 from hyperpino.pde.geometry._segments import segment_points, segment_project
 from hyperpino.pde.geometry.base import BBox, Geometry, Primitive, check_affine
@@ -47,34 +47,35 @@ class Rectangle(Primitive):
         return Rectangle(self.name, (sx * self.min[0] + tx, sy * self.min[1] + ty),
                          (sx * self.max[0] + tx, sy * self.max[1] + ty))
 
-    def _sdf_piece(self, p: Tensor) -> tuple[Tensor, Tensor]:
-        lo, hi = p.new_tensor(self.min), p.new_tensor(self.max)
+    def _sdf_piece(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = np.array(self.min, dtype=F64), np.array(self.max, dtype=F64)
         d = p - 0.5 * (lo + hi)
-        q = d.abs() - 0.5 * (hi - lo)
-        sdf = torch.linalg.vector_norm(q.clamp_min(0.0), dim=-1) + q.amax(-1).clamp_max(0.0)
+        q = np.abs(d) - 0.5 * (hi - lo)
+        # Columns, not reductions over the last axis of size 2 (slow in NumPy, per row).
+        sdf = norm2(np.maximum(q, 0.0)) + np.minimum(np.maximum(q[..., 0], q[..., 1]), 0.0)
         # The nearest side is the one whose slab the point is deepest out of (or least inside).
         vertical = q[..., 0] > q[..., 1]
-        k = torch.where(vertical, (d[..., 0] >= 0).long(), 2 + (d[..., 1] >= 0).long())
+        k = np.where(vertical, (d[..., 0] >= 0).astype(np.int64), 2 + (d[..., 1] >= 0).astype(np.int64))
         return sdf, k
 
     def piece_lengths(self) -> tuple[float, ...]:
         w, h = self.max[0] - self.min[0], self.max[1] - self.min[1]
         return h, h, w, w
 
-    def _segment(self, k: int, like: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def _segment(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Endpoints ``a, b (2,)`` of side ``k`` and its outward normal ``(2,)``."""
         (x0, y0), (x1, y1) = self.min, self.max
         a, b, n = (((x0, y0), (x0, y1), (-1.0, 0.0)), ((x1, y0), (x1, y1), (1.0, 0.0)),
                    ((x0, y0), (x1, y0), (0.0, -1.0)), ((x0, y1), (x1, y1), (0.0, 1.0)))[k]
-        return like.new_tensor(a), like.new_tensor(b), like.new_tensor(n)
+        return np.array(a, dtype=F64), np.array(b, dtype=F64), np.array(n, dtype=F64)
 
-    def piece_points(self, k: int, u: Tensor) -> tuple[Tensor, Tensor]:
-        a, b, n = self._segment(k, u)
-        return segment_points(a, b, u), n.expand(u.shape[0], 2)
+    def _piece_points(self, k: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b, n = self._segment(k)
+        return segment_points(a, b, u), np.broadcast_to(n, (u.shape[0], 2))
 
-    def project(self, k: int, q: Tensor) -> tuple[Tensor, Tensor]:
-        a, b, n = self._segment(k, q)
-        return segment_project(a, b, q), n.expand(q.shape[0], 2)
+    def _project(self, k: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b, n = self._segment(k)
+        return segment_project(a, b, q), np.broadcast_to(n, (q.shape[0], 2))
 
 
 @final
@@ -104,22 +105,22 @@ class Disk(Primitive):
             return Disk(self.name, center, self.radius * sx)
         return Ellipse(self.name, center, (self.radius * sx, self.radius * sy), 0.0)
 
-    def _sdf_piece(self, p: Tensor) -> tuple[Tensor, Tensor]:
-        d = torch.linalg.vector_norm(p - p.new_tensor(self.center), dim=-1) - self.radius
-        return d, torch.zeros(d.shape, dtype=torch.long, device=d.device)
+    def _sdf_piece(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = norm2(p - np.array(self.center, dtype=F64)) - self.radius
+        return d, np.zeros(d.shape, dtype=np.int64)
 
     def piece_lengths(self) -> tuple[float, ...]:
         return (2 * math.pi * self.radius,)
 
-    def piece_points(self, k: int, u: Tensor) -> tuple[Tensor, Tensor]:
+    def _piece_points(self, k: int, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t = 2 * math.pi * u
-        n = torch.stack([torch.cos(t), torch.sin(t)], -1)
-        return u.new_tensor(self.center) + self.radius * n, n
+        n = np.stack([np.cos(t), np.sin(t)], -1)
+        return np.array(self.center, dtype=F64) + self.radius * n, n
 
-    def project(self, k: int, q: Tensor) -> tuple[Tensor, Tensor]:
-        v = q - q.new_tensor(self.center)
-        norm = torch.linalg.vector_norm(v, dim=-1, keepdim=True)
+    def _project(self, k: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        centre = np.array(self.center, dtype=F64)
+        v = q - centre
+        norm = norm2(v)[..., None]
         # Every boundary point is nearest to the centre; pick angle 0 there.
-        n = torch.where(norm > 0, v / norm.clamp_min(torch.finfo(q.dtype).tiny),
-                        q.new_tensor((1.0, 0.0)))
-        return q.new_tensor(self.center) + self.radius * n, n
+        n = np.where(norm > 0, v / np.maximum(norm, np.finfo(F64).tiny), np.array((1.0, 0.0)))
+        return centre + self.radius * n, n

@@ -239,3 +239,52 @@ def test_nearest_boundary_at_a_convex_corner(l_shape):
 def test_domain_rejects_non_geometry():
     with pytest.raises(GeometryError, match="expected a geometry"):
         Domain("box")  # type: ignore[arg-type]
+
+
+def test_arrays_in_arrays_out_tensors_in_tensors_out(holed):
+    """The core is NumPy: arrays give arrays, tensors give tensors with the same values."""
+    import numpy as np
+
+    q = torch.rand(200, 2, generator=_gen(12), dtype=F64) * 2.4 - 1.2
+    a = q.numpy()
+    g = holed.geometry
+    for t_out, a_out in [(holed.sdf(q), holed.sdf(a)), (holed.contains(q), holed.contains(a)),
+                         *zip(g.sdf_with_piece(q), g.sdf_with_piece(a), strict=True),
+                         *zip(holed.nearest_boundary(q), holed.nearest_boundary(a), strict=True)]:
+        assert isinstance(t_out, torch.Tensor) and isinstance(a_out, np.ndarray)
+        np.testing.assert_array_equal(t_out.numpy(), a_out)
+    u = torch.linspace(0, 1, 33, dtype=F64)
+    for t_out, a_out in zip(holed.boundary_curve("hole", u), holed.boundary_curve("hole", u.numpy()),
+                            strict=True):
+        np.testing.assert_array_equal(t_out.numpy(), a_out)
+    pts = holed.boundary_points(["box.left", "hole"], u.numpy())
+    assert isinstance(pts, np.ndarray)
+    np.testing.assert_array_equal(holed.boundary_points(["box.left", "hole"], u).numpy(), pts)
+    prim = g.primitives()[1]
+    np.testing.assert_array_equal(prim.piece_points(0, u)[0].numpy(), prim.piece_points(0, u.numpy())[0])
+    assert prim.piece_points(0, u.float())[0].dtype == torch.float32
+
+
+def test_piece_bounds_are_the_boundary_extent(l_shape, holed):
+    (x0, x1), (y0, y1) = holed.piece_bounds["hole"]
+    assert (x0, x1, y0, y1) == pytest.approx((-0.2, 0.6, -0.5, 0.3), abs=1e-3)
+    assert l_shape.piece_bounds["corner.bottom"][1] == (0.0, 0.0)
+    assert set(l_shape.piece_bounds) == set(l_shape.active_pieces)
+
+
+def test_analysis_needs_no_torch(tmp_path):
+    """Building and querying a domain imports no torch (``hyperpino check`` runs it first)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from hyperpino.pde.geometry import Disk, Domain, Ellipse, Polygon, Rectangle\n"
+            "g = (Rectangle('b', (-1, -1), (1, 1)) - Disk('h', (0.2, 0), 0.3)"
+            " - Ellipse('e', (-.5, .5), (.2, .1), 1.0) | Polygon('p', [(1, -1), (2, 0), (1, 1)]))\n"
+            "d = Domain(g)\n"
+            "print(d.area, d.geometry.piece_names[int(d.nearest_boundary([[0.0, 0.0]])[2][0])])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    area, nearest = proc.stdout.split()
+    assert float(area) == pytest.approx(5 - 0.11 * math.pi, abs=1e-4) and nearest == "h"
