@@ -116,7 +116,9 @@ def _build(spec: Spec, checked: CheckedSpec | None = None) -> Problem:
     pieces = Pieces(domain.geometry.piece_names, domain.active_pieces)
     conditions = resolve_conditions(spec, checked.conditions, pieces, initial, final)
     kind = checked.kind
-    if kind is not None or not spec.is_evolution:  # the pieces' conditions need no type but there
+    # A steady spec's missing conditions do not depend on the operator's type (only the notes do), so
+    # they are refused here, before torch; a variable operator's notes follow its classification.
+    if kind is not None or not spec.is_evolution:
         notes = check_requirements(spec, kind or "elliptic", pieces, conditions, initial, final)
     _check_condition_data(checked, domain, conditions)
     if kind is None:  # variable coefficients: classified at points of the domain, with torch, last
