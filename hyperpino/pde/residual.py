@@ -195,18 +195,39 @@ def operator_residual(d: Derivatives, coeffs: Tensor, source: Tensor | float) ->
     per model and point (variable coefficients). ``source``: broadcastable to ``(M, N)``.
     Other shapes raise ValueError rather than broadcast in a way that could mix up M and N.
     """
+    return (d.terms() * _coeff_field(d, coeffs)).sum(-1) - _field("source", source, d)
+
+
+def _coeff_field(d: Derivatives, coeffs: Tensor) -> Tensor:
     m, n = d.u.shape
     shape = tuple(coeffs.shape)
     if shape == (N_TERMS,):
-        c = coeffs
-    elif shape == (m, N_TERMS):
-        c = coeffs[:, None, :]
-    elif len(shape) == 3 and shape[0] in (1, m) and shape[1:] == (n, N_TERMS):
-        c = coeffs
-    else:
-        raise ValueError(f"operator_residual: coeffs must be ({N_TERMS},), (M={m}, {N_TERMS}) or "
-                         f"(M={m} or 1, N={n}, {N_TERMS}), got {shape}")
-    return (d.terms() * c).sum(-1) - _field("source", source, d)
+        return coeffs
+    if shape == (m, N_TERMS):
+        return coeffs[:, None, :]
+    if len(shape) == 3 and shape[0] in (1, m) and shape[1:] == (n, N_TERMS):
+        return coeffs
+    raise ValueError(f"operator_residual: coeffs must be ({N_TERMS},), (M={m}, {N_TERMS}) or "
+                     f"(M={m} or 1, N={n}, {N_TERMS}), got {shape}")
+
+
+def relative_residual(d: Derivatives, coeffs: Tensor, source: Tensor | float) -> Tensor:
+    """The PDE residual relative to the size of what it balances, ``(M,)``:
+
+        RMS(L u − f) / RMS(|f| + Σ_k |c_k T_k[u]|)   over the N points.
+
+    A pointwise backward error (Oettli & Prager 1964, "Compatibility of approximate solution of
+    linear equations with given error bounds for coefficients and right-hand sides"): 1e-3 means the
+    terms of the equation cancel to 0.1 % of their size. Unlike a residual relative to the source
+    alone, it is defined and scale-free for f ≡ 0 (Laplace, heat, wave). 0 where every term and the
+    source vanish (the equation then holds exactly). Arguments as :func:`operator_residual`.
+    """
+    parts = d.terms() * _coeff_field(d, coeffs)
+    f = _field("source", source, d)
+    r = parts.sum(-1) - f
+    size = parts.abs().sum(-1) + f.abs()
+    num, den = r.square().mean(-1).sqrt(), size.square().mean(-1).sqrt()
+    return torch.where(num > 0, num / den.clamp_min(torch.finfo(den.dtype).tiny), torch.zeros_like(num))
 
 
 def dirichlet_residual(d: Derivatives, g: Tensor | float) -> Tensor:

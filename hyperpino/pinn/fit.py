@@ -22,7 +22,8 @@ trainer reports is what the residual engine measures afterwards). The state with
 loss is kept (``keep_best``), so the answer is never worse — by the physics loss — than the start.
 
 Stopping (:class:`~hyperpino.pinn.history.StopReason`): step budgets, a wall-time budget, the
-relative PDE residual (``tol_residual``) and the boundary residual RMS (``tol_boundary``) on the
+relative PDE residual (``tol_residual``, a backward error: see
+:func:`~hyperpino.pde.residual.relative_residual`) and the boundary residual RMS (``tol_boundary``) on the
 check set, a target error against a reference (benchmarking), a target loss, divergence, or
 Ctrl-C (the best state is kept and returned). ``progress`` gets a line at least every
 ``progress_every`` seconds, through Adam and through each L-BFGS step's closure evaluations.
@@ -45,7 +46,13 @@ from hyperpino.errors import HyperpinoError
 from hyperpino.pde.collocation import Collocation, sample_problem
 from hyperpino.pde.metrics import all_metrics
 from hyperpino.pde.problem import Problem
-from hyperpino.pde.residual import derivatives, module_point_fn, operator_residual, robin_residual
+from hyperpino.pde.residual import (
+    derivatives,
+    module_point_fn,
+    operator_residual,
+    relative_residual,
+    robin_residual,
+)
 from hyperpino.pinn.history import Phase, Stage, Step, StopReason
 from hyperpino.pinn.network import ModifiedMLP
 
@@ -76,9 +83,6 @@ class FitConfig:
     """Adam steps between fresh collocation points (L-BFGS keeps one set: it needs a fixed loss)."""
     w_pde: float = 1.0
     w_bc: float = 10.0
-    relative_pde: bool = False
-    """Train on the PDE residual relative to the source's RMS (``w_pde / scale²``, see
-    :func:`residual_scale`); the recorded loss keeps ``w_pde``."""
     time_budget: float | None = None
     """Seconds of training (evaluation excluded); ``adam_fraction`` of it for Adam."""
     adam_fraction: float = 0.3
@@ -86,7 +90,8 @@ class FitConfig:
     """Stop once the relative L2 error against the reference is at most this (benchmarking)."""
     target_loss: float | None = None
     tol_residual: float | None = None
-    """Stop once the PDE residual RMS relative to the source's RMS is at most this."""
+    """Stop once the relative PDE residual (:func:`~hyperpino.pde.residual.relative_residual`) is at
+    most this."""
     tol_boundary: float | None = None
     """Stop once the boundary residual RMS is at most this (with ``tol_residual``: both)."""
     keep_best: bool = True
@@ -158,14 +163,17 @@ def losses(model: nn.Module, col: Collocation) -> tuple[Tensor, Tensor]:
     return pde.square().mean(), bc.square().mean()
 
 
-def residual_scale(col: Collocation) -> float:
-    """What the PDE residual is measured relative to: the source's RMS at the interior points (the
-    boundary data's RMS where the source vanishes, 1 where both do)."""
-    for v in (col.source, col.g):
-        rms = float(v.double().square().mean().sqrt())
-        if rms > 0:
-            return rms
-    return 1.0
+def measure(model: nn.Module, col: Collocation) -> tuple[float, float, float]:
+    """Mean squared PDE and boundary residuals and the relative PDE residual
+    (:func:`~hyperpino.pde.residual.relative_residual`) of ``model`` at ``col``'s points."""
+    fn, params = module_point_fn(model), _as_batched(model)
+    with torch.no_grad():
+        d = derivatives(fn, params, col.interior)
+        pde = operator_residual(d, col.coeffs[None], col.source[None])
+        rel = relative_residual(d, col.coeffs[None], col.source[None])
+        edge = derivatives(fn, params, col.boundary, order=1)
+        bc = robin_residual(edge, col.direction, col.a, col.b, col.g)
+    return float(pde.square().mean()), float(bc.square().mean()), float(rel[0])
 
 
 def check_set(problem: Problem, seed: int, dtype: torch.dtype, device=None, *,
@@ -230,8 +238,6 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
         problem, reference.x, reference.y, reference.u, reference.mask, device, dtype)
     check = check_set(problem, cfg.seed, dtype, device, n_interior=cfg.n_check_interior,
                       n_boundary=cfg.n_check_boundary)
-    scale = residual_scale(check)
-    w_pde = cfg.w_pde / scale**2 if cfg.relative_pde else cfg.w_pde
     result = FitResult(model)
     clock = _Clock()
     tick = Ticker(cfg.progress_every, progress)
@@ -244,12 +250,11 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
 
     def record(step: int, phase: Phase) -> StopReason | None:
         with clock.paused():
-            with torch.no_grad():
-                lp, lb = losses(model, check)
-            loss = float(cfg.w_pde * lp + cfg.w_bc * lb)
-            pde_rms, bc_rms = float(lp) ** 0.5, float(lb) ** 0.5
+            lp, lb, rel = measure(model, check)
+            loss = cfg.w_pde * lp + cfg.w_bc * lb
+            pde_rms, bc_rms = lp ** 0.5, lb ** 0.5
             errors = evaluator(model) if evaluator is not None else {}
-            row = Step(stage, step, clock.elapsed(), loss, pde_rms, bc_rms, pde_rms / scale, phase=phase,
+            row = Step(stage, step, clock.elapsed(), loss, pde_rms, bc_rms, rel, phase=phase,
                        **errors)
             result.history.append(row)
             if cfg.keep_best and loss < best["loss"]:
@@ -298,7 +303,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 g["lr"] = lr_at(step)
             opt.zero_grad(set_to_none=True)
             lp, lb = losses(model, col)
-            loss = w_pde * lp + cfg.w_bc * lb
+            loss = cfg.w_pde * lp + cfg.w_bc * lb
             loss.backward()
             opt.step()
             out_of_time = adam_budget is not None and clock.elapsed() >= adam_budget
@@ -311,7 +316,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 tick(lambda d=done: f"{problem.name}: {label} Adam step {d[0]} ({clock.elapsed():.0f} s) "
                      f"training loss {d[1]:.3e}")
         if stopped is None and cfg.lbfgs_steps:
-            stopped, step = _lbfgs(model, cfg, w_pde, sample(), step, record, clock, tick,
+            stopped, step = _lbfgs(model, cfg, sample(), step, record, clock, tick,
                                    f"{problem.name}: {label}")
     except KeyboardInterrupt:
         stopped = StopReason.INTERRUPTED
@@ -329,7 +334,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     return result
 
 
-def _lbfgs(model: nn.Module, cfg: FitConfig, w_pde: float, col: Collocation, step: int, record, clock: _Clock,
+def _lbfgs(model: nn.Module, cfg: FitConfig, col: Collocation, step: int, record, clock: _Clock,
            tick: Ticker, who: str) -> tuple[StopReason | None, int]:
     lbfgs = torch.optim.LBFGS(model.parameters(), lr=cfg.lbfgs_lr, max_iter=cfg.lbfgs_iters,
                               history_size=cfg.lbfgs_history, line_search_fn="strong_wolfe")
@@ -340,7 +345,7 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, w_pde: float, col: Collocation, ste
     def closure():
         lbfgs.zero_grad(set_to_none=True)
         lp_, lb_ = losses(model, col)
-        loss_ = w_pde * lp_ + cfg.w_bc * lb_
+        loss_ = cfg.w_pde * lp_ + cfg.w_bc * lb_
         loss_.backward()
         evals[0] += 1
         tick(lambda: f"{who} L-BFGS step {k}, {evals[0]} loss evaluations ({clock.elapsed():.0f} s) "

@@ -72,7 +72,8 @@ class Step:
 
     ``time``: seconds (evaluation excluded) since the start of the run it belongs to; ``members``:
     PINNs in the ensemble; ``loss``: the weighted physics loss; ``pde_rms`` / ``bc_rms``: RMS of the
-    PDE and boundary residuals; ``residual``: ``pde_rms`` relative to the source's RMS (what
+    PDE and boundary residuals; ``residual``: the relative PDE residual
+    (:func:`~hyperpino.pde.residual.relative_residual`, what
     ``--tol-residual`` compares with). Errors against a reference (:data:`METRICS`) are None
     without one.
     """

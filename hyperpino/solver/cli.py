@@ -97,7 +97,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-budget", metavar="TIME",
                    help="fine-tune (or train from scratch) for at most this wall time, e.g. 90s, 5m")
     p.add_argument("--tol-residual", type=positive_float, metavar="R",
-                   help="fine-tune until the PDE residual RMS, relative to the source's RMS, is <= R "
+                   help="fine-tune until the relative PDE residual, RMS(Lu - f) / RMS(|f| + sum of "
+                   "|terms of Lu|), is <= R "
                    f"(within --finetune / --time-budget, else {TOL_BUDGET:g} s)")
     p.add_argument("--tol-boundary", type=positive_float, metavar="B",
                    help="fine-tune until the boundary residual RMS is <= B (with --tol-residual: both)")

@@ -23,8 +23,8 @@ class SolveOptions:
 
     ``refine``: refinement steps; ``finetune_steps``: optimiser steps of fine-tuning (0: none unless
     a tolerance or a time budget asks for training); ``time_budget``: seconds of training;
-    ``tol_residual``: stop at this PDE residual RMS relative to the source's RMS; ``tol_boundary``:
-    stop at this boundary residual RMS; ``tol``: stop at this relative L2 error against the
+    ``tol_residual``: stop at this relative PDE residual (``pde.residual.relative_residual``);
+    ``tol_boundary``: stop at this boundary residual RMS; ``tol``: stop at this relative L2 error against the
     reference (benchmarking: a user with the reference needs no PINN); ``from_scratch``: skip the
     model and train a PINN from random weights (always so for specs outside the model's family).
     """

@@ -29,8 +29,8 @@ from hyperpino.model.output_layer import Rows, solve_output_layer
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.collocation import sample_problem
 from hyperpino.pde.problem import Problem, SpecLike, build_problem
-from hyperpino.pde.residual import Derivatives, operator_residual, robin_residual
-from hyperpino.pinn.fit import FitConfig, residual_scale
+from hyperpino.pde.residual import Derivatives, operator_residual, relative_residual, robin_residual
+from hyperpino.pinn.fit import FitConfig
 from hyperpino.pinn.history import Stage, Step, StopReason
 from hyperpino.solver.ensemble import PINNEnsemble
 from hyperpino.solver.generation import inputs_of, model_device, predict
@@ -79,7 +79,6 @@ class ResidualProbe:
         self.thetas: list[dict[str, Tensor]] = []
         self.weights: list[Tensor] = []
         self.conditions = sorted({int(i) for i in self.col.condition.tolist()})
-        self.scale = residual_scale(self.col)
 
     def _eval(self, theta: dict[str, Tensor], weights: Tensor, points: Tensor, order: int) -> Derivatives:
         d = self.target.derivatives(theta, points, order=order, scale=weights)
@@ -126,8 +125,8 @@ class ResidualProbe:
                     c.direction[None])
 
     def residuals(self) -> dict:
-        """RMS of the PDE residual (``pde_rms``; ``residual`` relative to the source's RMS, see
-        :func:`~hyperpino.pinn.fit.residual_scale`), of the boundary residual (all rows; RMS and max
+        """RMS of the PDE residual (``pde_rms``; ``residual``: relative, see
+        :func:`~hyperpino.pde.residual.relative_residual`), of the boundary residual (all rows; RMS and max
         per ``bcs`` entry), and the physics loss ``mean r_pde² + W_BC · mean r_bc²`` (user units; see
         pde/collocation.py)."""
         c = self.col
@@ -136,7 +135,7 @@ class ResidualProbe:
         pde, bc = float(r_pde.square().mean()), float(r_bc.square().mean())
         rows = {i: r_bc[c.condition == i] for i in self.conditions}
         return {"pde_rms": pde ** 0.5, "bc_rms": bc ** 0.5, "loss": pde + W_BC * bc,
-                "residual": pde ** 0.5 / self.scale,
+                "residual": float(relative_residual(self.sums[0], c.coeffs[None], c.source[None])[0]),
                 "bc": {f"bcs[{i}]": float(r.square().mean().sqrt()) for i, r in rows.items()},
                 "bc_max": {f"bcs[{i}]": float(r.abs().max()) for i, r in rows.items()}}
 

@@ -113,8 +113,8 @@ class SolveResult:
                 row += f"{_g(e.rel_l2):>11}{_g(e.mse):>11}"
             lines.append(row)
         f = self.final
-        lines.append(f"  answer       PDE residual {_g(f.residual)} relative to the source's RMS (rms "
-                     f"{_g(f.pde_rms)}), boundary rms {_g(f.bc_rms)}")
+        lines.append(f"  answer       PDE residual {_g(f.residual)} relative, RMS(Lu − f) / RMS(|f| + "
+                     f"Σ|terms|) (rms {_g(f.pde_rms)}), boundary rms {_g(f.bc_rms)}")
         for b in self.boundary:
             lines.append(f"  boundary     {b.key} {b.kind} on {', '.join(b.pieces)}: rms {_g(b.rms)}, "
                          f"max {_g(b.max)}")

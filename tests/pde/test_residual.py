@@ -16,6 +16,7 @@ from hyperpino.pde.residual import (
     loop_derivatives,
     module_point_fn,
     operator_residual,
+    relative_residual,
     robin_residual,
 )
 from hyperpino.pinn.network import ModifiedMLP
@@ -126,6 +127,31 @@ def test_residuals_closed_form():
     # u_t initial rate: direction (0, 1)
     up = torch.tensor([0.0, 1.0], dtype=F64).expand(N, 2)
     torch.testing.assert_close(flux_residual(d, up, 0.0), e["uy"], **TOL)
+
+
+def test_relative_residual_is_a_pointwise_backward_error():
+    pts = _points(False)
+    d = derivatives(sine_exp, ABC, pts)
+    e = closed_form(ABC, pts)
+    c = torch.tensor([0.5, 1.0, 0, -1, -1, 0], dtype=F64)
+    terms = [0.5 * e["u"], e["ux"], -e["uxx"], -e["uyy"]]
+    src = torch.rand(M, N, dtype=F64)
+    r = sum(terms) - src
+    size = sum(t.abs() for t in terms) + src.abs()
+    expected = r.square().mean(-1).sqrt() / size.square().mean(-1).sqrt()
+    torch.testing.assert_close(relative_residual(d, c, src), expected, **TOL)
+    # scale-free: the same number for 10 u and 10 f; exact solutions give 0, also for f ≡ 0
+    ten = Derivatives(10 * d.u, 10 * d.grad, 10 * d.hess)
+    torch.testing.assert_close(relative_residual(ten, c, 10 * src), expected, **TOL)
+    exact = (0.5 * e["u"] + e["ux"] - e["uxx"] - e["uyy"])
+    assert relative_residual(d, c, exact).abs().max() < 1e-12
+    laplace_of_affine = Derivatives(pts[:, 0].expand(M, N), torch.zeros(M, N, 2, dtype=F64),
+                                    torch.zeros(M, N, 2, 2, dtype=F64))
+    laplace = torch.tensor([0, 0, 0, 1.0, 1.0, 0], dtype=F64)
+    assert relative_residual(laplace_of_affine, laplace, 0.0).eq(0).all()
+    # u_xx = 0 for a u with u_xx != 0 scores 1: there is nothing to cancel against
+    assert torch.allclose(relative_residual(d, torch.tensor([0, 0, 0, 1.0, 0, 0], dtype=F64), 0.0),
+                          torch.ones(M, dtype=F64))
 
 
 def test_single_model_keeps_axis(nets):
