@@ -1,8 +1,8 @@
 """Problem expressions as NumPy functions (float64), for the reference solvers' quadrature points.
 
 The solvers assemble with NumPy arrays; expressions are compiled once with
-:func:`~hyperpino.pde.expr_torch.to_torch` (the safe path every other part of hyperpino uses) and
-evaluated through zero-copy tensor views.
+:func:`~hyperpino.pde.expr_numpy.to_numpy`, the NumPy lowering of the same safe expression path the
+torch side uses (:mod:`hyperpino.pde.expr_lower`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 import sympy
-import torch
 
 from hyperpino.pde.expr import symbol
-from hyperpino.pde.expr_torch import to_torch
+from hyperpino.pde.expr_numpy import to_numpy
 from hyperpino.pde.finite import require_finite
 
 NumFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -31,17 +30,13 @@ def np_fn(expr: sympy.Expr, coords: tuple[str, str], where: str | None = None) -
     With ``where`` (a spec field), values that are not finite raise a
     :class:`~hyperpino.errors.SpecError` naming it and the point.
     """
-    fn = to_torch(_as_expr(expr), coords)
+    fn = to_numpy(_as_expr(expr), coords)
 
     def call(x, y):
-        tx = torch.from_numpy(np.asarray(x, dtype=np.float64))
-        ty = torch.from_numpy(np.asarray(y, dtype=np.float64))
-        out = np.array(fn(tx, ty).numpy(), dtype=np.float64)
+        out = fn(x, y)
         if where is not None and not np.all(np.isfinite(out)):
-            tx, ty = torch.broadcast_tensors(tx, ty)
-            values = np.broadcast_to(out, tuple(tx.shape))
-            require_finite(values.reshape(-1), torch.stack([tx.reshape(-1), ty.reshape(-1)], -1), where,
-                           coords)
+            px, py = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+            require_finite(out.reshape(-1), np.stack([px.reshape(-1), py.reshape(-1)], -1), where, coords)
         return out
 
     return call
