@@ -72,6 +72,9 @@ class FitConfig:
     """L-BFGS steps of ``lbfgs_iters`` iterations each."""
     lbfgs_iters: int = 20
     lbfgs_history: int = 50
+    lbfgs_resample_every: int = 0
+    """L-BFGS steps between fresh collocation points (and a fresh L-BFGS memory, since the loss
+    changes); 0 keeps one set for the whole phase."""
     lr: float = 1e-3
     lr_final: float = 1e-5
     warmup: int = 0
@@ -316,7 +319,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 tick(lambda d=done: f"{problem.name}: {label} Adam step {d[0]} ({clock.elapsed():.0f} s) "
                      f"training loss {d[1]:.3e}")
         if stopped is None and cfg.lbfgs_steps:
-            stopped, step = _lbfgs(model, cfg, sample(), step, record, clock, tick,
+            stopped, step = _lbfgs(model, cfg, sample, step, record, clock, tick,
                                    f"{problem.name}: {label}")
     except KeyboardInterrupt:
         stopped = StopReason.INTERRUPTED
@@ -334,10 +337,13 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     return result
 
 
-def _lbfgs(model: nn.Module, cfg: FitConfig, col: Collocation, step: int, record, clock: _Clock,
-           tick: Ticker, who: str) -> tuple[StopReason | None, int]:
-    lbfgs = torch.optim.LBFGS(model.parameters(), lr=cfg.lbfgs_lr, max_iter=cfg.lbfgs_iters,
-                              history_size=cfg.lbfgs_history, line_search_fn="strong_wolfe")
+def _lbfgs(model: nn.Module, cfg: FitConfig, sample: Callable[[], Collocation], step: int, record,
+           clock: _Clock, tick: Ticker, who: str) -> tuple[StopReason | None, int]:
+    def fresh():
+        return sample(), torch.optim.LBFGS(model.parameters(), lr=cfg.lbfgs_lr, max_iter=cfg.lbfgs_iters,
+                                           history_size=cfg.lbfgs_history, line_search_fn="strong_wolfe")
+
+    col, lbfgs = fresh()
     every = max(1, cfg.eval_every // 50)
     evals = [0]
     k = 0
@@ -353,6 +359,8 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, col: Collocation, step: int, record
         return loss_
 
     for k in range(1, cfg.lbfgs_steps + 1):
+        if cfg.lbfgs_resample_every and k > 1 and (k - 1) % cfg.lbfgs_resample_every == 0:
+            col, lbfgs = fresh()
         lbfgs.step(closure)
         step += 1
         out_of_time = cfg.time_budget is not None and clock.elapsed() >= cfg.time_budget

@@ -82,3 +82,26 @@ def test_time_budget_and_bad_config(problem_and_ref):
     assert res.stopped is StopReason.TIME_BUDGET and res.train_time < 5 and np.isfinite(res.history[-1].loss)
     with pytest.raises(HyperpinoError, match="dtype"):
         FitConfig(dtype="float16")
+
+
+def test_lbfgs_resampling_draws_fresh_points(problem_and_ref, monkeypatch):
+    import hyperpino.pinn.fit as fit
+
+    problem, _ = problem_and_ref
+    drawn = []
+    real = fit.sample_problem
+
+    def counting(*args, **kwargs):
+        col = real(*args, **kwargs)
+        drawn.append(col.interior)
+        return col
+
+    monkeypatch.setattr(fit, "sample_problem", counting)
+    base = dict(adam_steps=0, lbfgs_steps=6, lbfgs_iters=2, eval_every=50, n_interior=64, n_boundary=32)
+    fit_pinn(problem, config=FitConfig(**base))
+    once = len(drawn)
+    drawn.clear()
+    res = fit_pinn(problem, config=FitConfig(**base, lbfgs_resample_every=2))
+    assert len(drawn) == once + 2  # steps 3 and 5 start on fresh points
+    assert not torch.equal(drawn[-1], drawn[-2])
+    assert res.history[-1].step == 6 and all(np.isfinite(e.loss) for e in res.history)
