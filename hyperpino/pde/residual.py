@@ -251,6 +251,26 @@ def robin_residual(d: Derivatives, direction: Tensor, a: Tensor | float, b: Tens
     return _field("a", a, d) * d.u + _field("b", b, d) * _flux(d, direction) - _field("g", g, d)
 
 
+def relative_boundary_residual(edge: Derivatives, direction: Tensor, a: Tensor | float, b: Tensor | float,
+                               g: Tensor | float, interior: Derivatives) -> Tensor:
+    """The boundary residual relative to the size of what the conditions compare, ``(M,)``:
+
+        RMS(a u + b ∇u·d − g) / RMS(|a|·U + |b|·|d|·G + |g|)   over the boundary rows,
+
+    with U = RMS(u) and G = RMS(|∇u|) over the ``interior`` points (the solution's own size: a
+    pointwise ratio would be 1 wherever the data are zero, e.g. u = 0 on an edge). The companion of
+    :func:`relative_residual`; ``edge`` needs first derivatives at the rows, the other arguments
+    are as in :func:`robin_residual`. 0 where the conditions hold exactly.
+    """
+    r = robin_residual(edge, direction, a, b, g)
+    size_u = interior.u.square().mean(-1).sqrt()[:, None]
+    size_grad = interior.grad.square().sum(-1).mean(-1).sqrt()[:, None]
+    size = (_field("a", a, edge).abs() * size_u
+            + _field("b", b, edge).abs() * direction.norm(dim=-1) * size_grad + _field("g", g, edge).abs())
+    num, den = r.square().mean(-1).sqrt(), size.square().mean(-1).sqrt()
+    return torch.where(num > 0, num / den.clamp_min(torch.finfo(den.dtype).tiny), torch.zeros_like(num))
+
+
 def _flux(d: Derivatives, direction: Tensor) -> Tensor:
     m, n = d.u.shape
     if tuple(direction.shape) not in ((n, 2), (m, n, 2)):

@@ -50,6 +50,7 @@ from hyperpino.pde.residual import (
     derivatives,
     module_point_fn,
     operator_residual,
+    relative_boundary_residual,
     relative_residual,
     robin_residual,
 )
@@ -93,8 +94,9 @@ class FitConfig:
     """Stop once the relative L2 error against the reference is at most this (benchmarking)."""
     target_loss: float | None = None
     tol_residual: float | None = None
-    """Stop once the relative PDE residual (:func:`~hyperpino.pde.residual.relative_residual`) is at
-    most this."""
+    """Stop once the relative PDE and boundary residuals (:func:`~hyperpino.pde.residual.relative_residual`,
+    :func:`~hyperpino.pde.residual.relative_boundary_residual`) are both at most this: the equation's
+    terms cancel, and the conditions hold, to this share of their size."""
     tol_boundary: float | None = None
     """Stop once the boundary residual RMS is at most this (with ``tol_residual``: both)."""
     keep_best: bool = True
@@ -166,9 +168,10 @@ def losses(model: nn.Module, col: Collocation) -> tuple[Tensor, Tensor]:
     return pde.square().mean(), bc.square().mean()
 
 
-def measure(model: nn.Module, col: Collocation) -> tuple[float, float, float]:
-    """Mean squared PDE and boundary residuals and the relative PDE residual
-    (:func:`~hyperpino.pde.residual.relative_residual`) of ``model`` at ``col``'s points."""
+def measure(model: nn.Module, col: Collocation) -> tuple[float, float, float, float]:
+    """Mean squared PDE and boundary residuals and the relative PDE and boundary residuals
+    (:func:`~hyperpino.pde.residual.relative_residual`,
+    :func:`~hyperpino.pde.residual.relative_boundary_residual`) of ``model`` at ``col``'s points."""
     fn, params = module_point_fn(model), _as_batched(model)
     with torch.no_grad():
         d = derivatives(fn, params, col.interior)
@@ -176,7 +179,8 @@ def measure(model: nn.Module, col: Collocation) -> tuple[float, float, float]:
         rel = relative_residual(d, col.coeffs[None], col.source[None])
         edge = derivatives(fn, params, col.boundary, order=1)
         bc = robin_residual(edge, col.direction, col.a, col.b, col.g)
-    return float(pde.square().mean()), float(bc.square().mean()), float(rel[0])
+        bc_rel = relative_boundary_residual(edge, col.direction, col.a, col.b, col.g, d)
+    return float(pde.square().mean()), float(bc.square().mean()), float(rel[0]), float(bc_rel[0])
 
 
 def check_set(problem: Problem, seed: int, dtype: torch.dtype, device=None, *,
@@ -253,12 +257,12 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
 
     def record(step: int, phase: Phase) -> StopReason | None:
         with clock.paused():
-            lp, lb, rel = measure(model, check)
+            lp, lb, rel, bc_rel = measure(model, check)
             loss = cfg.w_pde * lp + cfg.w_bc * lb
             pde_rms, bc_rms = lp ** 0.5, lb ** 0.5
             errors = evaluator(model) if evaluator is not None else {}
             row = Step(stage, step, clock.elapsed(), loss, pde_rms, bc_rms, rel, phase=phase,
-                       **errors)
+                       bc_residual=bc_rel, **errors)
             result.history.append(row)
             if cfg.keep_best and loss < best["loss"]:
                 best.update(loss=loss, state=copy.deepcopy(model.state_dict()), row=row)
@@ -272,7 +276,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
         rel_l2 = math.inf if row.rel_l2 is None else row.rel_l2
         if cfg.target_error is not None and rel_l2 <= cfg.target_error:
             return StopReason.TOL_REFERENCE
-        res_ok = cfg.tol_residual is not None and row.residual <= cfg.tol_residual
+        res_ok = cfg.tol_residual is not None and max(rel, bc_rel) <= cfg.tol_residual
         bc_ok = cfg.tol_boundary is not None and bc_rms <= cfg.tol_boundary
         if cfg.tol_residual is not None and cfg.tol_boundary is not None:
             if res_ok and bc_ok:

@@ -43,10 +43,10 @@ class StopReason(enum.Enum):
     NO_GAIN = ("no_gain", "a step did not lower the physics loss and was discarded", False)
     STEP_BUDGET = ("step_budget", "step budget spent", False)
     TIME_BUDGET = ("time_budget", "time budget spent", False)
-    TOL_RESIDUAL = ("tol_residual", "PDE residual reached --tol-residual", True)
+    TOL_RESIDUAL = ("tol_residual", "PDE and boundary residuals reached --tol-residual (relative)", True)
     TOL_BOUNDARY = ("tol_boundary", "boundary residual reached --tol-boundary", True)
-    TOL_RESIDUALS = ("tol_residuals", "PDE and boundary residuals reached --tol-residual and --tol-boundary",
-                     True)
+    TOL_RESIDUALS = ("tol_residuals",
+                     "relative residuals reached --tol-residual, boundary rms --tol-boundary", True)
     TOL_REFERENCE = ("tol_reference", "error against the reference reached --tol (benchmarking)", True)
     TARGET_LOSS = ("target_loss", "loss reached its target", True)
     DIVERGED = ("diverged", "the loss became NaN or infinite", False)
@@ -72,9 +72,10 @@ class Step:
 
     ``time``: seconds (evaluation excluded) since the start of the run it belongs to; ``members``:
     PINNs in the ensemble; ``loss``: the weighted physics loss; ``pde_rms`` / ``bc_rms``: RMS of the
-    PDE and boundary residuals; ``residual``: the relative PDE residual
-    (:func:`~hyperpino.pde.residual.relative_residual`, what
-    ``--tol-residual`` compares with). Errors against a reference (:data:`METRICS`) are None
+    PDE and boundary residuals; ``residual`` / ``bc_residual``: the relative PDE and boundary
+    residuals (:func:`~hyperpino.pde.residual.relative_residual`,
+    :func:`~hyperpino.pde.residual.relative_boundary_residual`: what ``--tol-residual`` compares
+    with). Errors against a reference (:data:`METRICS`) are None
     without one.
     """
 
@@ -86,6 +87,7 @@ class Step:
     bc_rms: float
     residual: float | None = None
     members: int = 1
+    bc_residual: float | None = None
     phase: Phase = Phase.NONE
     rel_l2: float | None = None
     mse: float | None = None
@@ -110,5 +112,5 @@ class Step:
 
 
 COLUMNS = ("stage", "step", "members", "time", "phase", "loss", "pde_rms", "bc_rms", "residual",
-           *METRICS)
+           "bc_residual", *METRICS)
 """The :class:`Step` fields, in the order the HDF5 file writes them as columns."""

@@ -164,7 +164,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         errors = GridEvaluator(problem, ref.x, ref.y, ref.u, ref.mask, w.device, w.dtype)(ens.canonical)
     kept = Step(history[-1].stage if history else Stage.SCRATCH, history[-1].step if history else 0,
                 history[-1].time if history else 0.0, final["loss"], final["pde_rms"], final["bc_rms"],
-                final["residual"], members=len(ens), **(errors or {}))
+                final["residual"], members=len(ens), bc_residual=final["bc_residual"], **(errors or {}))
     timings["evaluate"] = time.perf_counter() - t
     timings["solve"] = time.perf_counter() - t_start
     if not scratch and stopped.get(Stage.REFINE) is StopReason.NO_GAIN and not opts.trains:  # what next

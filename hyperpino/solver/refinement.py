@@ -29,7 +29,13 @@ from hyperpino.model.output_layer import Rows, solve_output_layer
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.collocation import sample_problem
 from hyperpino.pde.problem import Problem, SpecLike, build_problem
-from hyperpino.pde.residual import Derivatives, operator_residual, relative_residual, robin_residual
+from hyperpino.pde.residual import (
+    Derivatives,
+    operator_residual,
+    relative_boundary_residual,
+    relative_residual,
+    robin_residual,
+)
 from hyperpino.pinn.fit import FitConfig
 from hyperpino.pinn.history import Stage, Step, StopReason
 from hyperpino.solver.ensemble import PINNEnsemble
@@ -126,9 +132,10 @@ class ResidualProbe:
 
     def residuals(self) -> dict:
         """RMS of the PDE residual (``pde_rms``; ``residual``: relative, see
-        :func:`~hyperpino.pde.residual.relative_residual`), of the boundary residual (all rows; RMS and max
-        per ``bcs`` entry), and the physics loss ``mean r_pde² + W_BC · mean r_bc²`` (user units; see
-        pde/collocation.py)."""
+        :func:`~hyperpino.pde.residual.relative_residual`; ``bc_residual``: the boundary's, see
+        :func:`~hyperpino.pde.residual.relative_boundary_residual`), of the boundary residual (all
+        rows; RMS and max per ``bcs`` entry), and the physics loss ``mean r_pde² + W_BC · mean r_bc²``
+        (user units; see pde/collocation.py)."""
         c = self.col
         r_pde = operator_residual(self.sums[0], c.coeffs[None], c.source[None])[0]
         r_bc = robin_residual(self.sums[1], c.direction, c.a, c.b, c.g)[0]
@@ -136,6 +143,8 @@ class ResidualProbe:
         rows = {i: r_bc[c.condition == i] for i in self.conditions}
         return {"pde_rms": pde ** 0.5, "bc_rms": bc ** 0.5, "loss": pde + W_BC * bc,
                 "residual": float(relative_residual(self.sums[0], c.coeffs[None], c.source[None])[0]),
+                "bc_residual": float(relative_boundary_residual(self.sums[1], c.direction, c.a, c.b, c.g,
+                                                                self.sums[0])[0]),
                 "bc": {f"bcs[{i}]": float(r.square().mean().sqrt()) for i, r in rows.items()},
                 "bc_max": {f"bcs[{i}]": float(r.abs().max()) for i, r in rows.items()}}
 
@@ -183,7 +192,8 @@ def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[
             errors = evaluate(i, *probe.theta())
             t_eval += time.perf_counter() - t
         return Step(Stage.ZERO_SHOT if step == 0 else Stage.REFINE, step, elapsed, r["loss"], r["pde_rms"],
-                    r["bc_rms"], r["residual"], members=len(probe.theta()[1]), **errors)
+                    r["bc_rms"], r["residual"], members=len(probe.theta()[1]), bc_residual=r["bc_residual"],
+                    **errors)
 
     for i, (problem, ens) in enumerate(zip(problems, ensembles, strict=True)):
         if ens.box != problem.map.box:

@@ -105,16 +105,19 @@ class SolveResult:
             stages.append(f"{stage.value}{count} ({reason.message})")
         lines.append("  pipeline     " + " → ".join(stages))
         have_ref = any(e.rel_l2 is not None for e in self.history)
-        head = f"    {'step':<14}{'members':>8}{'time[s]':>9}{'PDE res.':>11}{'bound. rms':>11}"
+        head = (f"    {'step':<14}{'members':>8}{'time[s]':>9}{'PDE res.':>11}{'bound. res.':>12}"
+                f"{'bound. rms':>11}")
         lines.append(head + (f"{'rel L2':>11}{'MSE':>11}" if have_ref else ""))
         for e in _shown(self.history):
-            row = (f"    {e.label:<14}{e.members:>8}{e.time:>9.2f}{_g(e.residual):>11}{_g(e.bc_rms):>11}")
+            row = (f"    {e.label:<14}{e.members:>8}{e.time:>9.2f}{_g(e.residual):>11}{_g(e.bc_residual):>12}"
+                   f"{_g(e.bc_rms):>11}")
             if have_ref:
                 row += f"{_g(e.rel_l2):>11}{_g(e.mse):>11}"
             lines.append(row)
         f = self.final
-        lines.append(f"  answer       PDE residual {_g(f.residual)} relative, RMS(Lu − f) / RMS(|f| + "
-                     f"Σ|terms|) (rms {_g(f.pde_rms)}), boundary rms {_g(f.bc_rms)}")
+        lines.append(f"  answer       relative residuals: PDE {_g(f.residual)} (RMS(Lu − f) / RMS(|f| + "
+                     f"Σ|terms|)), boundary {_g(f.bc_residual)}; rms: PDE {_g(f.pde_rms)}, boundary "
+                     f"{_g(f.bc_rms)}")
         for b in self.boundary:
             lines.append(f"  boundary     {b.key} {b.kind} on {', '.join(b.pieces)}: rms {_g(b.rms)}, "
                          f"max {_g(b.max)}")

@@ -16,6 +16,7 @@ from hyperpino.pde.residual import (
     loop_derivatives,
     module_point_fn,
     operator_residual,
+    relative_boundary_residual,
     relative_residual,
     robin_residual,
 )
@@ -152,6 +153,24 @@ def test_relative_residual_is_a_pointwise_backward_error():
     # u_xx = 0 for a u with u_xx != 0 scores 1: there is nothing to cancel against
     assert torch.allclose(relative_residual(d, torch.tensor([0, 0, 0, 1.0, 0, 0], dtype=F64), 0.0),
                           torch.ones(M, dtype=F64))
+
+
+def test_relative_boundary_residual_is_measured_against_the_solutions_size():
+    inner, edge_pts = _points(False), _points(False)[:20]
+    d, edge = derivatives(sine_exp, ABC, inner), derivatives(sine_exp, ABC, edge_pts, order=1)
+    normals = torch.nn.functional.normalize(torch.rand(20, 2, dtype=F64), dim=-1)
+    a, b, g = torch.rand(20, dtype=F64), torch.rand(20, dtype=F64), torch.rand(M, 20, dtype=F64)
+    r = robin_residual(edge, normals, a, b, g)
+    size_u = d.u.square().mean(-1).sqrt()[:, None]
+    size_grad = d.grad.square().sum(-1).mean(-1).sqrt()[:, None]
+    size = a * size_u + b * size_grad + g.abs()
+    expected = r.square().mean(-1).sqrt() / size.square().mean(-1).sqrt()
+    torch.testing.assert_close(relative_boundary_residual(edge, normals, a, b, g, d), expected, **TOL)
+    # u = 0 asked where u is not: the miss relative to the solution's RMS, not 1 as pointwise
+    zero = relative_boundary_residual(edge, normals, 1.0, 0.0, 0.0, d)
+    torch.testing.assert_close(zero, edge.u.square().mean(-1).sqrt() / d.u.square().mean(-1).sqrt(), **TOL)
+    held = relative_boundary_residual(edge, normals, 1.0, 0.0, edge.u, d)
+    assert held.eq(0).all()
 
 
 def test_single_model_keeps_axis(nets):
