@@ -97,7 +97,8 @@ def test_lbfgs_resampling_draws_fresh_points(problem_and_ref, monkeypatch):
         return col
 
     monkeypatch.setattr(fit, "sample_problem", counting)
-    base = dict(adam_steps=0, lbfgs_steps=6, lbfgs_iters=2, eval_every=50, n_interior=64, n_boundary=32)
+    base = dict(adam_steps=0, lbfgs_steps=6, lbfgs_iters=20, eval_every=50, n_interior=64, n_boundary=32,
+                lbfgs_restart_on_stall=False)
     fit_pinn(problem, config=FitConfig(**base))
     once = len(drawn)
     drawn.clear()
@@ -105,3 +106,7 @@ def test_lbfgs_resampling_draws_fresh_points(problem_and_ref, monkeypatch):
     assert len(drawn) == once + 2  # steps 3 and 5 start on fresh points
     assert not torch.equal(drawn[-1], drawn[-2])
     assert res.history[-1].step == 6 and all(np.isfinite(e.loss) for e in res.history)
+    # a step that stops after <= 2 loss evaluations has converged on its points: the next gets new ones
+    drawn.clear()
+    fit_pinn(problem, config=FitConfig(**{**base, "lbfgs_iters": 1, "lbfgs_restart_on_stall": True}))
+    assert len(drawn) == once + 5
