@@ -98,7 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fine-tune (or train from scratch) for at most this wall time, e.g. 90s, 5m")
     p.add_argument("--tol-residual", type=positive_float, metavar="R",
                    help="fine-tune until the relative PDE residual, RMS(Lu - f) / RMS(|f| + sum of "
-                   "|terms of Lu|), is <= R "
+                   "|terms of Lu|), and the boundary residual relative to the solution's size are <= R "
                    f"(within --finetune / --time-budget, else {TOL_BUDGET:g} s)")
     p.add_argument("--tol-boundary", type=positive_float, metavar="B",
                    help="fine-tune until the boundary residual RMS is <= B (with --tol-residual: both)")
