@@ -222,11 +222,18 @@ def relative_residual(d: Derivatives, coeffs: Tensor, source: Tensor | float) ->
     alone, it is defined and scale-free for f ≡ 0 (Laplace, heat, wave). 0 where every term and the
     source vanish (the equation then holds exactly). Arguments as :func:`operator_residual`.
     """
+    r = operator_residual(d, coeffs, source)
+    return _ratio(r.square().mean(-1).sqrt(), residual_size(d, coeffs, source))
+
+
+def residual_size(d: Derivatives, coeffs: Tensor, source: Tensor | float) -> Tensor:
+    """``RMS(|f| + Σ_k |c_k T_k[u]|)`` over the N points, ``(M,)``: the denominator of
+    :func:`relative_residual`."""
     parts = d.terms() * _coeff_field(d, coeffs)
-    f = _field("source", source, d)
-    r = parts.sum(-1) - f
-    size = parts.abs().sum(-1) + f.abs()
-    num, den = r.square().mean(-1).sqrt(), size.square().mean(-1).sqrt()
+    return (parts.abs().sum(-1) + _field("source", source, d).abs()).square().mean(-1).sqrt()
+
+
+def _ratio(num: Tensor, den: Tensor) -> Tensor:
     return torch.where(num > 0, num / den.clamp_min(torch.finfo(den.dtype).tiny), torch.zeros_like(num))
 
 
@@ -263,12 +270,18 @@ def relative_boundary_residual(edge: Derivatives, direction: Tensor, a: Tensor |
     are as in :func:`robin_residual`. 0 where the conditions hold exactly.
     """
     r = robin_residual(edge, direction, a, b, g)
+    return _ratio(r.square().mean(-1).sqrt(), boundary_size(edge, direction, a, b, g, interior))
+
+
+def boundary_size(edge: Derivatives, direction: Tensor, a: Tensor | float, b: Tensor | float,
+                  g: Tensor | float, interior: Derivatives) -> Tensor:
+    """``RMS(|a|·U + |b|·|d|·G + |g|)`` over the boundary rows, ``(M,)``: the denominator of
+    :func:`relative_boundary_residual`."""
     size_u = interior.u.square().mean(-1).sqrt()[:, None]
     size_grad = interior.grad.square().sum(-1).mean(-1).sqrt()[:, None]
     size = (_field("a", a, edge).abs() * size_u
             + _field("b", b, edge).abs() * direction.norm(dim=-1) * size_grad + _field("g", g, edge).abs())
-    num, den = r.square().mean(-1).sqrt(), size.square().mean(-1).sqrt()
-    return torch.where(num > 0, num / den.clamp_min(torch.finfo(den.dtype).tiny), torch.zeros_like(num))
+    return size.square().mean(-1).sqrt()
 
 
 def _flux(d: Derivatives, direction: Tensor) -> Tensor:

@@ -337,7 +337,9 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
         stopped = StopReason.TIME_BUDGET if out else StopReason.STEP_BUDGET
     result.train_time = clock.elapsed()
     last = result.history[-1] if result.history else None
-    if best["state"] is not None and (stopped is StopReason.INTERRUPTED or best["row"] is not last):
+    # a tolerance was met by the last state: that one is the answer, whatever the loss ranking says
+    if best["state"] is not None and not stopped.tolerance and (
+            stopped is StopReason.INTERRUPTED or best["row"] is not last):
         model.load_state_dict(best["state"])
         result.best = best["row"]
     else:

@@ -140,7 +140,10 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         stopped[stage] = tuned.stopped
         members = len(tuned.ensemble)
         history += [dataclasses.replace(e, time=offset + e.time, members=members) for e in tuned.history]
-        if scratch or tuned.best is None or tuned.best.loss < history_loss(history, Stage.REFINE):
+        # a met tolerance is the user's criterion: that answer stands even where the refined
+        # ensemble had the lower physics loss
+        if (scratch or tuned.best is None or tuned.stopped.tolerance
+                or tuned.best.loss < history_loss(history, Stage.REFINE)):
             ens = tuned.ensemble
         else:
             notes.append(f"fine-tuning did not lower the physics loss below the refined ensemble's "
