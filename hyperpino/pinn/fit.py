@@ -18,24 +18,25 @@ one), then L-BFGS with a strong-Wolfe line search.
 
 Every ``eval_every`` steps the run is measured on a fixed **check set** (``n_check_*`` points drawn
 with ``seed``: the same points :func:`hyperpino.solver.refinement.diagnose` uses, so what the
-trainer reports is what the residual engine measures afterwards). The state with the lowest check
-loss is kept (``keep_best``), so the answer is never worse — by the physics loss — than the start.
+trainer reports is what the residual engine measures afterwards). Which measured state is returned
+(``keep_best``): the last, unless an earlier one is better on the check set by more than its
+sampling error, and never one with a higher check loss than the start (:mod:`hyperpino.pinn.keep`).
 
 Stopping (:class:`~hyperpino.pinn.history.StopReason`): step budgets, a wall-time budget, the
 relative PDE residual (``tol_residual``, a backward error: see
 :func:`~hyperpino.pde.residual.relative_residual`) and the boundary residual RMS (``tol_boundary``) on the
 check set, a target error against a reference (benchmarking), a target loss, divergence, or
-Ctrl-C (the best state is kept and returned). ``progress`` gets a line at least every
+Ctrl-C (a measured state is returned, by the same rule). ``progress`` gets a line at least every
 ``progress_every`` seconds, through Adam and through each L-BFGS step's closure evaluations.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -55,6 +56,7 @@ from hyperpino.pde.residual import (
     robin_residual,
 )
 from hyperpino.pinn.history import Phase, Stage, Step, StopReason
+from hyperpino.pinn.keep import Keeper
 from hyperpino.pinn.network import ModifiedMLP
 
 CHECK_INTERIOR = 2048
@@ -105,6 +107,7 @@ class FitConfig:
     tol_boundary: float | None = None
     """Stop once the boundary residual RMS is at most this (with ``tol_residual``: both)."""
     keep_best: bool = True
+    """Return the measured state :mod:`hyperpino.pinn.keep` chooses (False: the last one)."""
     eval_every: int = 250
     """Adam steps between evaluations (L-BFGS: every ``max(1, eval_every // 50)`` steps)."""
     progress_every: float = 5.0
@@ -173,19 +176,32 @@ def losses(model: nn.Module, col: Collocation) -> tuple[Tensor, Tensor]:
     return pde.square().mean(), bc.square().mean()
 
 
-def measure(model: nn.Module, col: Collocation) -> tuple[float, float, float, float]:
-    """Mean squared PDE and boundary residuals and the relative PDE and boundary residuals
-    (:func:`~hyperpino.pde.residual.relative_residual`,
-    :func:`~hyperpino.pde.residual.relative_boundary_residual`) of ``model`` at ``col``'s points."""
+class Measured(NamedTuple):
+    """:func:`measure`'s result: mean squared PDE and boundary residuals, the relative PDE and
+    boundary residuals, and the squared residuals themselves, ``pde_sq`` (N_interior,) and
+    ``bc_sq`` (N_boundary,)."""
+
+    pde_ms: float
+    bc_ms: float
+    residual: float
+    bc_residual: float
+    pde_sq: Tensor
+    bc_sq: Tensor
+
+
+def measure(model: nn.Module, col: Collocation) -> Measured:
+    """``model`` at ``col``'s points: mean squared residuals and the relative PDE and boundary
+    residuals (:func:`~hyperpino.pde.residual.relative_residual`,
+    :func:`~hyperpino.pde.residual.relative_boundary_residual`)."""
     fn, params = module_point_fn(model), _as_batched(model)
     with torch.no_grad():
         d = derivatives(fn, params, col.interior)
-        pde = operator_residual(d, col.coeffs[None], col.source[None])
+        pde = operator_residual(d, col.coeffs[None], col.source[None]).square().flatten()
         rel = relative_residual(d, col.coeffs[None], col.source[None])
         edge = derivatives(fn, params, col.boundary, order=1)
-        bc = robin_residual(edge, col.direction, col.a, col.b, col.g)
+        bc = robin_residual(edge, col.direction, col.a, col.b, col.g).square().flatten()
         bc_rel = relative_boundary_residual(edge, col.direction, col.a, col.b, col.g, d)
-    return float(pde.square().mean()), float(bc.square().mean()), float(rel[0]), float(bc_rel[0])
+    return Measured(float(pde.mean()), float(bc.mean()), float(rel[0]), float(bc_rel[0]), pde, bc)
 
 
 def check_set(problem: Problem, seed: int, dtype: torch.dtype, device=None, *,
@@ -253,7 +269,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     result = FitResult(model)
     clock = _Clock()
     tick = Ticker(cfg.progress_every, progress)
-    best: dict = {"loss": math.inf, "state": None}
+    keeper = Keeper(cfg.w_pde, cfg.w_bc, keep_best=cfg.keep_best)
     label = "fine-tune" if stage is Stage.FINETUNE else "from scratch"
 
     def sample() -> Collocation:
@@ -262,15 +278,14 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
 
     def record(step: int, phase: Phase) -> StopReason | None:
         with clock.paused():
-            lp, lb, rel, bc_rel = measure(model, check)
+            lp, lb, rel, bc_rel, pde_sq, bc_sq = measure(model, check)
             loss = cfg.w_pde * lp + cfg.w_bc * lb
             pde_rms, bc_rms = lp ** 0.5, lb ** 0.5
             errors = evaluator(model) if evaluator is not None else {}
             row = Step(stage, step, clock.elapsed(), loss, pde_rms, bc_rms, rel, phase=phase,
                        bc_residual=bc_rel, **errors)
             result.history.append(row)
-            if cfg.keep_best and loss < best["loss"]:
-                best.update(loss=loss, state=copy.deepcopy(model.state_dict()), row=row)
+            keeper.offer(model, row, pde_sq, bc_sq)
             if callback is not None:
                 callback(row)
             tick(lambda: f"{problem.name}: {label} step {step} ({phase.value or 'start'}, {row.time:.0f} s) "
@@ -336,14 +351,12 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
         out = cfg.time_budget is not None and clock.elapsed() >= cfg.time_budget
         stopped = StopReason.TIME_BUDGET if out else StopReason.STEP_BUDGET
     result.train_time = clock.elapsed()
-    last = result.history[-1] if result.history else None
-    # a tolerance was met by the last state: that one is the answer, whatever the loss ranking says
-    if best["state"] is not None and not stopped.tolerance and (
-            stopped is StopReason.INTERRUPTED or best["row"] is not last):
-        model.load_state_dict(best["state"])
-        result.best = best["row"]
-    else:
-        result.best = result.history[-1] if result.history else None
+    # the rule of hyperpino.pinn.keep; loaded even when it is the last row, since Ctrl-C can land
+    # between a measurement and the next
+    kept = keeper.choose(stopped)
+    if kept is not None:
+        model.load_state_dict(kept.state)
+    result.best = None if kept is None else kept.row
     result.stopped = stopped
     return result
 

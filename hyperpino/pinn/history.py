@@ -50,7 +50,7 @@ class StopReason(enum.Enum):
     TOL_REFERENCE = ("tol_reference", "error against the reference reached --tol (benchmarking)", True)
     TARGET_LOSS = ("target_loss", "loss reached its target", True)
     DIVERGED = ("diverged", "the loss became NaN or infinite", False)
-    INTERRUPTED = ("interrupted", "interrupted (Ctrl-C); the best state so far is kept", False)
+    INTERRUPTED = ("interrupted", "interrupted (Ctrl-C); the kept state so far is returned", False)
 
     def __init__(self, code: str, message: str, tolerance: bool):
         self.code, self.message, self.tolerance = code, message, tolerance

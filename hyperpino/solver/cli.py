@@ -78,7 +78,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), sort_keys=True))
     if result.interrupted:
-        print("interrupted: the best state so far was written", file=sys.stderr)
+        print("interrupted: the kept state so far was written", file=sys.stderr)
         return 130
     return 0
 

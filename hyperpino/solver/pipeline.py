@@ -133,7 +133,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         bound = " and ".join(b for b in (f"{steps} steps" if steps else "",
                                          f"{seconds:g} s" if seconds else "") if b)
         say(f"{problem.name}: {'training from scratch' if scratch else 'fine-tuning'} for at most {bound} "
-            f"({cfg.dtype}; Ctrl-C stops it and keeps the best state)")
+            f"({cfg.dtype}; Ctrl-C stops it and keeps the state so far)")
         t = time.perf_counter()
         tuned = finetune_run(problem, start, config=cfg, reference=ref, progress=say, stage=stage)
         timings["train" if scratch else "finetune"] = time.perf_counter() - t
