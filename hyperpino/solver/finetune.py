@@ -31,9 +31,9 @@ away (helmholtz: rel L2 4.5 after 30 steps at lr 1e-3 without it)."""
 @dataclass
 class Finetuned:
     """The fine-tuned ``ensemble`` (the state :mod:`hyperpino.pinn.keep` chooses: never above the
-    start's physics loss on the check set), the
-    trainer's ``history`` (step 0 the start; errors against the reference when one was given), why
-    it stopped, and ``best``: the history row of the state kept."""
+    start's physics loss on the check set), the trainer's ``history`` (step 0 the start; errors
+    against the reference when one was given), why it stopped, and ``best``: the history row of the
+    state kept."""
 
     ensemble: PINNEnsemble
     history: list[Step] = field(default_factory=list)

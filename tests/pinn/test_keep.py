@@ -15,8 +15,7 @@ def _offer(keeper: Keeper, net: nn.Module, value: float, pde_sq: torch.Tensor, b
     with torch.no_grad():
         net.weight.fill_(value)
     loss = float(pde_sq.mean() + 10 * bc_sq.mean())
-    row = Step(Stage.SCRATCH, len([s for s in (keeper.start, keeper.best, keeper.last) if s]), 0.0, loss,
-               math.sqrt(float(pde_sq.mean())), math.sqrt(float(bc_sq.mean())))
+    row = Step(Stage.SCRATCH, 0, 0.0, loss, math.sqrt(float(pde_sq.mean())), math.sqrt(float(bc_sq.mean())))
     keeper.offer(net, row, pde_sq, bc_sq)
     return row
 

@@ -122,7 +122,7 @@ def _interrupt_lbfgs(monkeypatch, after: int = 3):
     monkeypatch.setattr(torch.optim.LBFGS, "step", step)
 
 
-def test_ctrl_c_during_lbfgs_keeps_the_best_state(monkeypatch, spec_path):
+def test_ctrl_c_during_lbfgs_returns_a_measured_state(monkeypatch, spec_path):
     _interrupt_lbfgs(monkeypatch)
     problem = build_problem(spec_path)
     cfg = FitConfig(adam_steps=20, lbfgs_steps=50, lbfgs_iters=5, eval_every=50, n_interior=128,
