@@ -55,6 +55,7 @@ from hyperpino.pde.residual import (
     relative_residual,
     robin_residual,
 )
+from hyperpino.pinn.balance import BoundaryBalance
 from hyperpino.pinn.history import Phase, Stage, Step, StopReason
 from hyperpino.pinn.keep import Keeper
 from hyperpino.pinn.network import ModifiedMLP
@@ -106,6 +107,9 @@ class FitConfig:
     terms cancel, and the conditions hold, to this share of their size."""
     tol_boundary: float | None = None
     """Stop once the boundary residual RMS is at most this (with ``tol_residual``: both)."""
+    balance: bool = True
+    """Move the training loss's boundary weight towards whichever relative residual lags, from
+    ``w_bc`` (:mod:`hyperpino.pinn.balance`); the check loss that ranks states keeps ``w_bc``."""
     keep_best: bool = True
     """Return the measured state :mod:`hyperpino.pinn.keep` chooses (False: the last one)."""
     eval_every: int = 250
@@ -271,6 +275,8 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     tick = Ticker(cfg.progress_every, progress)
     keeper = Keeper(cfg.w_pde, cfg.w_bc, keep_best=cfg.keep_best)
     label = "fine-tune" if stage is Stage.FINETUNE else "from scratch"
+    balance = BoundaryBalance(cfg.w_bc, cfg.tol_residual or 0.0) if cfg.balance else None
+    weights = Weights(cfg.w_pde, cfg.w_bc)
 
     def sample() -> Collocation:
         col = sample_problem(problem, cfg.n_interior, cfg.n_boundary, generator=gen, dtype=dtype)
@@ -293,6 +299,10 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                  + (f", rel L2 {row.rel_l2:.3e}" if row.rel_l2 is not None else ""))
         if not math.isfinite(loss):
             return StopReason.DIVERGED
+        if balance is not None and phase is not Phase.NONE and balance.update(rel, bc_rel):
+            weights.w_bc, weights.changed = balance.w_bc, True
+            tick(lambda: f"{problem.name}: boundary weight now {balance.w_bc:g} (PDE residual {rel:.2e}, "
+                 f"boundary {bc_rel:.2e})", force=True)
         rel_l2 = math.inf if row.rel_l2 is None else row.rel_l2
         if cfg.target_error is not None and rel_l2 <= cfg.target_error:
             return StopReason.TOL_REFERENCE
@@ -330,7 +340,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 g["lr"] = lr_at(step)
             opt.zero_grad(set_to_none=True)
             lp, lb = losses(model, col)
-            loss = cfg.w_pde * lp + cfg.w_bc * lb
+            loss = weights.w_pde * lp + weights.w_bc * lb
             loss.backward()
             opt.step()
             out_of_time = adam_budget is not None and clock.elapsed() >= adam_budget
@@ -343,7 +353,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 tick(lambda d=done: f"{problem.name}: {label} Adam step {d[0]} ({clock.elapsed():.0f} s) "
                      f"training loss {d[1]:.3e}")
         if stopped is None and cfg.lbfgs_steps:
-            stopped, step = _lbfgs(model, cfg, sample, step, record, clock, tick,
+            stopped, step = _lbfgs(model, cfg, weights, sample, step, record, clock, tick,
                                    f"{problem.name}: {label}")
     except KeyboardInterrupt:
         stopped = StopReason.INTERRUPTED
@@ -361,13 +371,14 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     return result
 
 
-def _lbfgs(model: nn.Module, cfg: FitConfig, sample: Callable[[], Collocation], step: int, record,
+def _lbfgs(model: nn.Module, cfg: FitConfig, weights: Weights, sample: Callable[[], Collocation], step: int, record,
            clock: _Clock, tick: Ticker, who: str) -> tuple[StopReason | None, int]:
     def fresh():
         return sample(), torch.optim.LBFGS(model.parameters(), lr=cfg.lbfgs_lr, max_iter=cfg.lbfgs_iters,
                                            history_size=cfg.lbfgs_history, line_search_fn="strong_wolfe")
 
     col, lbfgs = fresh()
+    weights.changed = False  # a move during Adam is already in this memory's loss
     every = max(1, cfg.eval_every // 50)
     evals = [0]
     k = 0
@@ -375,7 +386,7 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, sample: Callable[[], Collocation], 
     def closure():
         lbfgs.zero_grad(set_to_none=True)
         lp_, lb_ = losses(model, col)
-        loss_ = cfg.w_pde * lp_ + cfg.w_bc * lb_
+        loss_ = weights.w_pde * lp_ + weights.w_bc * lb_
         loss_.backward()
         evals[0] += 1
         tick(lambda: f"{who} L-BFGS step {k}, {evals[0]} loss evaluations ({clock.elapsed():.0f} s) "
@@ -384,8 +395,10 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, sample: Callable[[], Collocation], 
 
     stalled = False
     for k in range(1, cfg.lbfgs_steps + 1):
-        if stalled or (cfg.lbfgs_resample_every and k > 1 and (k - 1) % cfg.lbfgs_resample_every == 0):
+        if stalled or weights.changed or (cfg.lbfgs_resample_every and k > 1
+                                          and (k - 1) % cfg.lbfgs_resample_every == 0):
             col, lbfgs = fresh()
+            weights.changed = False
         before = evals[0]
         lbfgs.step(closure)
         stalled = cfg.lbfgs_restart_on_stall and evals[0] - before <= 2
@@ -396,6 +409,16 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, sample: Callable[[], Collocation], 
             if stopped or out_of_time:
                 return stopped, step
     return None, step
+
+
+@dataclass
+class Weights:
+    """The training loss's weights; ``changed`` when the boundary weight moved since L-BFGS last
+    started its memory."""
+
+    w_pde: float
+    w_bc: float
+    changed: bool = False
 
 
 class _Clock:
