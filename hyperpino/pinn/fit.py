@@ -371,8 +371,8 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     return result
 
 
-def _lbfgs(model: nn.Module, cfg: FitConfig, weights: Weights, sample: Callable[[], Collocation], step: int, record,
-           clock: _Clock, tick: Ticker, who: str) -> tuple[StopReason | None, int]:
+def _lbfgs(model: nn.Module, cfg: FitConfig, weights: Weights, sample: Callable[[], Collocation], step: int,
+           record, clock: _Clock, tick: Ticker, who: str) -> tuple[StopReason | None, int]:
     def fresh():
         return sample(), torch.optim.LBFGS(model.parameters(), lr=cfg.lbfgs_lr, max_iter=cfg.lbfgs_iters,
                                            history_size=cfg.lbfgs_history, line_search_fn="strong_wolfe")
