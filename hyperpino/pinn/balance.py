@@ -43,6 +43,13 @@ class BoundaryBalance:
     def __post_init__(self) -> None:
         self.lo, self.hi = self.w_bc, self.w_bc * SPAN
 
+    def ladder(self) -> tuple[float, ...]:
+        """Every weight :meth:`update` can reach: ``w_bc · 2^k`` up to ``w_bc · SPAN``."""
+        out = [self.lo]
+        while out[-1] < self.hi:
+            out.append(min(self.hi, 2 * out[-1]))
+        return tuple(out)
+
     def update(self, residual: float, bc_residual: float) -> bool:
         """Move the weight after a measurement (relative PDE and boundary residuals); True when it
         changed (an L-BFGS memory built on the old loss is then stale)."""

@@ -20,7 +20,8 @@ Every ``eval_every`` steps the run is measured on a fixed **check set** (``n_che
 with ``seed``: the same points :func:`hyperpino.solver.refinement.diagnose` uses, so what the
 trainer reports is what the residual engine measures afterwards). Which measured state is returned
 (``keep_best``): the last, unless an earlier one is better on the check set by more than its
-sampling error, and never one with a higher check loss than the start (:mod:`hyperpino.pinn.keep`).
+sampling error, and never one with a higher check loss than the start, the loss taken with the
+boundary weight training ended on (:mod:`hyperpino.pinn.keep`).
 
 Stopping (:class:`~hyperpino.pinn.history.StopReason`): step budgets, a wall-time budget, the
 relative PDE residual (``tol_residual``, a backward error: see
@@ -148,13 +149,16 @@ def scratch_config(time_budget: float | None = None, **overrides) -> FitConfig:
 @dataclass
 class FitResult:
     """The trained ``model`` (the kept state), its ``history`` (one :class:`Step` per evaluation,
-    step 0 the start), why training ``stopped``, and ``best``: the history row of the kept state."""
+    step 0 the start), why training ``stopped``, ``best``: the history row of the kept state, and
+    ``w_bc``: the boundary weight it was chosen with."""
 
     model: nn.Module
     history: list[Step] = field(default_factory=list)
     stopped: StopReason = StopReason.STEP_BUDGET
     train_time: float = 0.0
     best: Step | None = None
+    w_bc: float = 10.0
+    """The boundary weight training ended on (:mod:`hyperpino.pinn.balance`), which ranked the states."""
 
 
 def _as_batched(model: nn.Module) -> dict[str, Tensor]:
@@ -273,9 +277,10 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     result = FitResult(model)
     clock = _Clock()
     tick = Ticker(cfg.progress_every, progress)
-    keeper = Keeper(cfg.w_pde, cfg.w_bc, keep_best=cfg.keep_best)
     label = "fine-tune" if stage is Stage.FINETUNE else "from scratch"
     balance = BoundaryBalance(cfg.w_bc, cfg.tol_residual or 0.0) if cfg.balance else None
+    # states are ranked with the boundary weight the run ends on (hyperpino.pinn.keep)
+    keeper = Keeper(cfg.w_pde, cfg.w_bc, keep_best=cfg.keep_best, ranks=balance.ladder() if balance else ())
     weights = Weights(cfg.w_pde, cfg.w_bc)
 
     def sample() -> Collocation:
@@ -363,7 +368,8 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     result.train_time = clock.elapsed()
     # the rule of hyperpino.pinn.keep; loaded even when it is the last row, since Ctrl-C can land
     # between a measurement and the next
-    kept = keeper.choose(stopped)
+    kept = keeper.choose(stopped, w_bc=weights.w_bc)
+    result.w_bc = weights.w_bc
     if kept is not None:
         model.load_state_dict(kept.state)
     result.best = None if kept is None else kept.row

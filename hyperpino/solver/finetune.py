@@ -32,14 +32,16 @@ away (helmholtz: rel L2 4.5 after 30 steps at lr 1e-3 without it)."""
 class Finetuned:
     """The fine-tuned ``ensemble`` (the state :mod:`hyperpino.pinn.keep` chooses: never above the
     start's physics loss on the check set), the trainer's ``history`` (step 0 the start; errors
-    against the reference when one was given), why it stopped, and ``best``: the history row of the
-    state kept."""
+    against the reference when one was given), why it stopped, ``best``: the history row of the
+    state kept, and ``w_bc``."""
 
     ensemble: PINNEnsemble
     history: list[Step] = field(default_factory=list)
     stopped: StopReason = StopReason.STEP_BUDGET
     train_time: float = 0.0
     best: Step | None = None
+    w_bc: float = 10.0
+    """The boundary weight training ended on, which ranked the states (:mod:`hyperpino.pinn.keep`)."""
 
 
 def finetune_config(steps: int = 1000, **overrides) -> FitConfig:
@@ -79,7 +81,7 @@ def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config
                    stage=stage)
     ref = next(ens.canonical.parameters())
     ens.to(device=ref.device, dtype=ref.dtype)  # the box-map buffers follow the members
-    return Finetuned(ens, res.history, res.stopped, res.train_time, res.best)
+    return Finetuned(ens, res.history, res.stopped, res.train_time, res.best, res.w_bc)
 
 
 def finetune(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, **options) -> PINNEnsemble:

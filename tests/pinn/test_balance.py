@@ -61,6 +61,9 @@ def test_a_moved_weight_restarts_lbfgs_and_the_check_loss_keeps_the_configured_o
         def __init__(self, w_bc, tol):
             self.w_bc = w_bc
 
+        def ladder(self):
+            return tuple(self.w_bc * 2 ** k for k in range(64))
+
         def update(self, residual, bc_residual):
             self.w_bc *= 2
             return True
@@ -73,5 +76,7 @@ def test_a_moved_weight_restarts_lbfgs_and_the_check_loss_keeps_the_configured_o
     lbfgs_rows = [row for row in res.history if row.phase is Phase.LBFGS]
     # one memory to start with, a fresh one after every move but the last row's
     assert len(lbfgs_rows) >= 2 and len(made) == len(lbfgs_rows)
-    for row in res.history:   # ranked on the configured weights, whatever the training loss was
+    # one doubling per measurement after the start; the kept state was ranked with the last weight
+    assert res.w_bc == cfg.w_bc * 2 ** (len(res.history) - 1)
+    for row in res.history:   # the rows keep the configured weights, whatever the training loss was
         assert row.loss == pytest.approx(cfg.w_pde * row.pde_rms ** 2 + cfg.w_bc * row.bc_rms ** 2, rel=1e-4)

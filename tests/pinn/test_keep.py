@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from hyperpino.pinn.balance import SPAN, BoundaryBalance
 from hyperpino.pinn.history import Stage, Step, StopReason
 from hyperpino.pinn.keep import Keeper, paired_se
 
@@ -74,3 +75,30 @@ def test_paired_se_is_zero_for_identical_measurements(points):
     _offer(keeper, net, 0.0, pde, bc)
     _offer(keeper, net, 1.0, pde, bc)
     assert paired_se(keeper.last, keeper.start, 1.0, 10.0) == 0.0
+
+
+def test_states_are_ranked_with_the_weight_training_ended_on(points):
+    """Wave's case: an early state fits the PDE and leaves the boundary 40 % off; training raised the
+    boundary weight and its last state fits both. At the configured weight the early one has the
+    lower loss; at the final weight the last one does, and that is the one returned."""
+    pde, bc = points
+    keeper, net = Keeper(1.0, 10.0, ranks=BoundaryBalance(10.0, 0.0).ladder()), nn.Linear(1, 1)
+    _offer(keeper, net, 0.0, pde * 10, bc * 100)                      # the start
+    early = _offer(keeper, net, 1.0, pde * 0.1, bc * 10)
+    last = _offer(keeper, net, 2.0, pde * 2, bc * 0.1)
+    assert early.loss < last.loss                                     # at w_bc = 10
+    assert keeper.choose(StopReason.TIME_BUDGET).row is early
+    assert keeper.choose(StopReason.TIME_BUDGET, w_bc=2560.0).row is last
+    assert keeper.choose(StopReason.TIME_BUDGET, w_bc=2500.0).row is last  # the nearest weight ranked
+    assert keeper.best.row is early                                   # the configured weight's best
+
+
+def test_the_ladder_is_every_weight_the_balance_reaches():
+    b = BoundaryBalance(10.0, 0.0)
+    ladder = b.ladder()
+    assert ladder[0] == 10.0 and ladder[-1] == 10.0 * SPAN and len(ladder) == 9
+    reached = {b.w_bc}
+    for _ in range(20):
+        b.update(residual=1e-6, bc_residual=1.0)
+        reached.add(b.w_bc)
+    assert reached == set(ladder)

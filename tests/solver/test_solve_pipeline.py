@@ -145,3 +145,16 @@ def test_generate_and_refine_on_cuda_match_cpu(tiny, spec_path):
 
 def generate_refined(model, spec):
     return hyperpino.refine(model, spec, hyperpino.generate(model, spec), iters=2, early_stop=False)
+
+
+def test_what_fine_tuning_has_to_beat_is_weighed_as_its_states_were():
+    """The refined ensemble's loss is taken with the boundary weight fine-tuning ended on."""
+    from hyperpino.pinn.history import Step
+    from hyperpino.solver.pipeline import history_loss
+
+    rows = [Step(Stage.ZERO_SHOT, 0, 0.0, 0.9 + 10 * 0.3 ** 2, 0.9 ** 0.5, 0.3),
+            Step(Stage.REFINE, 1, 1.0, 0.5 + 10 * 0.2 ** 2, 0.5 ** 0.5, 0.2),
+            Step(Stage.FINETUNE, 0, 1.0, 0.1, 0.1, 0.1)]
+    assert history_loss(rows) == pytest.approx(rows[1].loss)              # the configured w_bc = 10
+    assert history_loss(rows, 1.0, 640.0) == pytest.approx(0.5 + 640 * 0.04)
+    assert history_loss(rows[2:]) == float("inf")                         # nothing generated to beat
