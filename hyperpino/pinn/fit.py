@@ -7,7 +7,8 @@ mapped from :func:`hyperpino.pde.collocation.sample_problem`, so the loss is
     w_pde · mean (Σ_k c_k(X) T_k[u](X) − f)²  +  w_bc · mean (a u + b d·∇u − g)²
 
 over interior collocation points and boundary rows (Dirichlet, Neumann, Robin, initial value and
-rate in one form), resampled every ``resample_every`` steps. By default the network is the HyPINO
+rate in one form), resampled every ``resample_every`` steps, the interior points where the residual
+is large (:mod:`hyperpino.pinn.sampling`). By default the network is the HyPINO
 target ``ModifiedMLP`` (Wang, Teng & Perdikaris 2021, "Understanding and mitigating gradient
 pathologies in physics-informed neural networks"); any ``nn.Module`` taking points ``(N, 2)`` to
 ``(N, 1)`` works. Starting from random weights this is the "PINN from scratch" trainer (one for
@@ -60,6 +61,7 @@ from hyperpino.pinn.balance import BoundaryBalance
 from hyperpino.pinn.history import Phase, Stage, Step, StopReason
 from hyperpino.pinn.keep import Keeper
 from hyperpino.pinn.network import ModifiedMLP
+from hyperpino.pinn.sampling import sample_adaptive
 
 CHECK_INTERIOR = 2048
 CHECK_BOUNDARY = 1024
@@ -111,6 +113,9 @@ class FitConfig:
     balance: bool = True
     """Move the training loss's boundary weight towards whichever relative residual lags, from
     ``w_bc`` (:mod:`hyperpino.pinn.balance`); the check loss that ranks states keeps ``w_bc``."""
+    adaptive: bool = True
+    """Draw fresh interior points where the PDE residual is large (RAD, :mod:`hyperpino.pinn.sampling`;
+    False: uniformly). The check set stays uniform, so what is reported is not biased by it."""
     keep_best: bool = True
     """Return the measured state :mod:`hyperpino.pinn.keep` chooses (False: the last one)."""
     eval_every: int = 250
@@ -284,6 +289,9 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     weights = Weights(cfg.w_pde, cfg.w_bc)
 
     def sample() -> Collocation:
+        if cfg.adaptive:
+            return sample_adaptive(problem, model, cfg.n_interior, cfg.n_boundary, generator=gen, dtype=dtype,
+                                   device=device)
         col = sample_problem(problem, cfg.n_interior, cfg.n_boundary, generator=gen, dtype=dtype)
         return Collocation(**{k: v.to(device) for k, v in vars(col).items()})
 
