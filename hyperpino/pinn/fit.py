@@ -112,7 +112,8 @@ class FitConfig:
     """Stop once the boundary residual RMS is at most this (with ``tol_residual``: both)."""
     balance: bool = True
     """Move the training loss's boundary weight towards whichever relative residual lags, from
-    ``w_bc`` (:mod:`hyperpino.pinn.balance`); the check loss that ranks states keeps ``w_bc``."""
+    ``w_bc`` (:mod:`hyperpino.pinn.balance`); states are then ranked with the weight training ended
+    on, history rows keep ``w_bc``."""
     adaptive: bool = True
     """Draw fresh interior points where the PDE residual is large (RAD, :mod:`hyperpino.pinn.sampling`;
     False: uniformly). The check set stays uniform, so what is reported is not biased by it."""
