@@ -18,8 +18,8 @@ States are ranked on the loss the training **ended** on: when the boundary weigh
 run (:mod:`hyperpino.pinn.balance`), with the final weight, so the lowest-loss state is tracked for
 every weight the run could end with (``ranks``). With the configured weight instead, a run that had
 to raise the boundary weight judged its own progress by the loss it had left: fine-tuning on wave
-(2026-12-06, 120 s, the weight raised to 2560) returned a state from its first seconds with the
-initial condition 40 % off (rel. L2 1.03) over its last one (4.1e-2), whose loss at ``w_bc = 10``
+(2026-12-06, 120 s, the weight raised to 2560) returned its state at 25 s (step 750) with the
+relative boundary residual 0.40 (rel. L2 1.03) over its last one (4.1e-2), whose loss at ``w_bc = 10``
 was 3.1 times higher; the configured weight still decides when it did not move.
 """
 

@@ -78,7 +78,7 @@ def test_paired_se_is_zero_for_identical_measurements(points):
 
 
 def test_states_are_ranked_with_the_weight_training_ended_on(points):
-    """Wave's case: an early state fits the PDE and leaves the boundary 40 % off; training raised the
+    """Wave's case: an early state fits the PDE and leaves the boundary far off; training raised the
     boundary weight and its last state fits both. At the configured weight the early one has the
     lower loss; at the final weight the last one does, and that is the one returned."""
     pde, bc = points
