@@ -153,8 +153,9 @@ def plot_result(result: SolveResult, path: str | Path) -> Path:
     # Against solve time on a log axis: zero-shot and refinement take fractions of a second,
     # fine-tuning minutes; a step index would hide that difference.
     t = np.array([max(e.time, 1e-3) for e in result.history])
-    for key, label in (("residual", "PDE residual (rel. to source)"), ("bc_rms", "boundary residual rms"),
-                       ("rel_l2", "rel L2 vs reference")):
+    # the two relative residuals that --tol-residual stops on, and the error where a reference exists
+    for key, label in (("residual", "PDE residual (relative)"),
+                       ("bc_residual", "boundary residual (relative)"), ("rel_l2", "rel L2 vs reference")):
         vals = np.array([np.nan if getattr(e, key) is None else float(getattr(e, key))
                          for e in result.history])
         if np.isfinite(vals).any():
