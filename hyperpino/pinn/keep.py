@@ -48,10 +48,14 @@ class Snapshot:
     pde_sq: Tensor
     bc_sq: Tensor
 
+    def __post_init__(self) -> None:
+        # the means once: a state is ranked at every weight of Keeper.ranks, at every offer
+        self.pde_ms, self.bc_ms = float(self.pde_sq.double().mean()), float(self.bc_sq.double().mean())
+
 
 def check_loss(snap: Snapshot, w_pde: float, w_bc: float) -> float:
     """``w_pde · mean(pde_sq) + w_bc · mean(bc_sq)`` of a measured state (NaN when it was)."""
-    return w_pde * float(snap.pde_sq.double().mean()) + w_bc * float(snap.bc_sq.double().mean())
+    return w_pde * snap.pde_ms + w_bc * snap.bc_ms
 
 
 def paired_se(a: Snapshot, b: Snapshot, w_pde: float, w_bc: float) -> float:

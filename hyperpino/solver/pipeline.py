@@ -207,7 +207,7 @@ def physics_loss(row: Step, w_pde: float, w_bc: float) -> float:
     return w_pde * row.pde_rms ** 2 + w_bc * row.bc_rms ** 2
 
 
-def history_loss(history: list[Step], w_pde: float = 1.0, w_bc: float = 10.0) -> float:
+def history_loss(history: list[Step], w_pde: float, w_bc: float) -> float:
     """The physics loss of the last zero-shot / refinement row (what fine-tuning has to beat)."""
     rows = [e for e in history if e.stage in (Stage.ZERO_SHOT, Stage.REFINE)]
     return physics_loss(rows[-1], w_pde, w_bc) if rows else math.inf

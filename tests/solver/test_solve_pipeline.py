@@ -155,6 +155,6 @@ def test_what_fine_tuning_has_to_beat_is_weighed_as_its_states_were():
     rows = [Step(Stage.ZERO_SHOT, 0, 0.0, 0.9 + 10 * 0.3 ** 2, 0.9 ** 0.5, 0.3),
             Step(Stage.REFINE, 1, 1.0, 0.5 + 10 * 0.2 ** 2, 0.5 ** 0.5, 0.2),
             Step(Stage.FINETUNE, 0, 1.0, 0.1, 0.1, 0.1)]
-    assert history_loss(rows) == pytest.approx(rows[1].loss)              # the configured w_bc = 10
+    assert history_loss(rows, 1.0, 10.0) == pytest.approx(rows[1].loss)   # the configured w_bc = 10
     assert history_loss(rows, 1.0, 640.0) == pytest.approx(0.5 + 640 * 0.04)
-    assert history_loss(rows[2:]) == float("inf")                         # nothing generated to beat
+    assert history_loss(rows[2:], 1.0, 10.0) == float("inf")              # nothing generated to beat
