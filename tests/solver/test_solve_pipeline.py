@@ -158,3 +158,19 @@ def test_what_fine_tuning_has_to_beat_is_weighed_as_its_states_were():
     assert history_loss(rows, 1.0, 10.0) == pytest.approx(rows[1].loss)   # the configured w_bc = 10
     assert history_loss(rows, 1.0, 640.0) == pytest.approx(0.5 + 640 * 0.04)
     assert history_loss(rows[2:], 1.0, 10.0) == float("inf")              # nothing generated to beat
+
+
+def test_the_summary_says_when_the_answer_does_not_solve_the_problem_yet(tiny, spec_path):
+    from hyperpino.solver.pipeline import UNSOLVED, next_step
+
+    # the tiny model's zero-shot answer is far from a solution: the note says so and what to run
+    result = hyperpino.solve(spec_path, model=tiny, refine=0)
+    assert max(result.final.residual, result.final.bc_residual) > UNSOLVED
+    (note,) = [n for n in result.notes if "does not solve" in n]
+    assert "fine-tune it" in note and "--tol-residual" in note and note in result.summary()
+    assert "train longer" in next_step(0.5, 1e-3, trained=True, refine_no_gain=False)
+    assert "does not solve" in next_step(float("nan"), 1e-3, trained=True, refine_no_gain=False)
+    # below the threshold: advice only where refinement stopped helping and nothing trained
+    assert next_step(0.05, 0.02, trained=True, refine_no_gain=True) is None
+    assert "refinement stopped helping" in next_step(0.05, 0.02, trained=False, refine_no_gain=True)
+    assert next_step(0.05, 0.02, trained=False, refine_no_gain=False) is None
