@@ -9,8 +9,9 @@ residual ``ε`` there and keeps ``n`` of them with probability
 
 so a share of the points follows the residual and the rest stays uniform (``c`` sets the split:
 with ``k = c = 1``, half of the probability mass is uniform). The paper's default ``k = 1, c = 1``
-is used. Boundary rows stay uniform: they are cheap and the boundary weight
-(:mod:`hyperpino.pinn.balance`) already answers a lagging boundary.
+is used. Boundary rows stay uniform: the boundary weight (:mod:`hyperpino.pinn.balance`) answers a
+lagging boundary, and drawing them by RAD as well moved rel. L2 both ways on the four examples whose
+boundary lags (docs/solve.md, 2026-12-06).
 
 Measured (fine-tuning, ``--tol-residual 1e-3 --time-budget 120s``, one thread, 2026-12-06): the
 relative PDE residual on the uniform check set fell from 5e-2 to 4.9e-3 on poisson_L (its
