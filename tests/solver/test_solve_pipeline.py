@@ -169,7 +169,8 @@ def test_the_summary_says_when_the_answer_does_not_solve_the_problem_yet(tiny, s
     (note,) = [n for n in result.notes if "does not solve" in n]
     assert "fine-tune it" in note and "--tol-residual" in note and note in result.summary()
     assert "train longer" in next_step(0.5, 1e-3, trained=True, refine_no_gain=False)
-    assert "does not solve" in next_step(float("nan"), 1e-3, trained=True, refine_no_gain=False)
+    for nan_in in ((float("nan"), 1e-3), (1e-3, float("nan"))):
+        assert "does not solve" in next_step(*nan_in, trained=True, refine_no_gain=False)
     # below the threshold: advice only where refinement stopped helping and nothing trained
     assert next_step(0.05, 0.02, trained=True, refine_no_gain=True) is None
     assert "refinement stopped helping" in next_step(0.05, 0.02, trained=False, refine_no_gain=True)
