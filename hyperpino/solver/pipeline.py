@@ -218,9 +218,11 @@ def next_step(residual: float, bc_residual: float, *, trained: bool, refine_no_g
     stopped helping and nothing trained, how to go further."""
     go_on = "--time-budget 60s or --tol-residual 1e-3"
     if not (residual <= UNSOLVED and bc_residual <= UNSOLVED):  # a NaN in either included
+        # a run that trained may already have had 60 s: it is told to give more, not a fixed figure
         return (f"the answer does not solve the problem yet (relative residuals: PDE {residual:.2g}, "
                 f"boundary {bc_residual:.2g}; above {UNSOLVED:g}): "
-                + (f"train longer, {go_on}" if trained else f"fine-tune it, {go_on}, or --from-scratch"))
+                + ("train longer, a larger --time-budget or --tol-residual 1e-3" if trained
+                   else f"fine-tune it, {go_on}, or --from-scratch"))
     if refine_no_gain and not trained:
         return f"refinement stopped helping; to go further: {go_on} (fine-tuning), or --from-scratch"
     return None

@@ -15,6 +15,7 @@ from hyperpino.cli import main
 from hyperpino.pinn.history import Stage
 from hyperpino.solver import finetune_run, load_pinn
 from hyperpino.solver.outputs import save_result
+from hyperpino.solver.pipeline import UNSOLVED, next_step
 
 
 @pytest.fixture(scope="module")
@@ -161,14 +162,13 @@ def test_what_fine_tuning_has_to_beat_is_weighed_as_its_states_were():
 
 
 def test_the_summary_says_when_the_answer_does_not_solve_the_problem_yet(tiny, spec_path):
-    from hyperpino.solver.pipeline import UNSOLVED, next_step
-
     # the tiny model's zero-shot answer is far from a solution: the note says so and what to run
     result = hyperpino.solve(spec_path, model=tiny, refine=0)
     assert max(result.final.residual, result.final.bc_residual) > UNSOLVED
     (note,) = [n for n in result.notes if "does not solve" in n]
     assert "fine-tune it" in note and "--tol-residual" in note and note in result.summary()
-    assert "train longer" in next_step(0.5, 1e-3, trained=True, refine_no_gain=False)
+    trained = next_step(0.5, 1e-3, trained=True, refine_no_gain=False)
+    assert "train longer" in trained and "larger --time-budget" in trained
     for nan_in in ((float("nan"), 1e-3), (1e-3, float("nan"))):
         assert "does not solve" in next_step(*nan_in, trained=True, refine_no_gain=False)
     # below the threshold: advice only where refinement stopped helping and nothing trained
