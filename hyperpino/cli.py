@@ -103,9 +103,12 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from hyperpino.files import output_folder
+
+    out = output_folder(args.out)  # before the imports of the demo: a file in the way fails at once
     from hyperpino.demo import run_demo
 
-    run_demo(Path(args.out), quiet=args.quiet, finetune=args.finetune)
+    run_demo(out, quiet=args.quiet, finetune=args.finetune)
     return 0
 
 

@@ -48,6 +48,22 @@ def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
     return path
 
 
+def output_folder(path: str | Path, flag: str = "--out") -> Path:
+    """``path`` made ready as an output folder (created with its parents), or a
+    :class:`HyperpinoError` naming ``flag`` when a file is in the way or it cannot be created or
+    written. Commands call it before they compute, so a wrong ``--out`` costs a second, not the run."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise HyperpinoError(f"{flag} {path}: exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise HyperpinoError(f"{flag} {path}: cannot create the folder ({err.strerror or err})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise HyperpinoError(f"{flag} {path}: the folder is not writable")
+    return path
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """:func:`write_atomic` for a text file (UTF-8)."""
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -40,6 +40,7 @@ CASES: list[tuple[str, str]] = [
     ("solve {tmp}/missing.toml", "missing.toml"),
     ("solve {tmp}", "{tmp}"),
     (f"solve {SPEC} --model {{tmp}}/none.safetensors --no-reference", "none.safetensors: no such"),
+    (f"solve {SPEC} --model {{tmp}}/none.safetensors", "none.safetensors: no such"),  # before the FEM solve
     # reference
     (f"reference {SPEC} --h 0", "argument --h: must be a finite number > 0, got 0"),
     (f"reference {SPEC} --h -0.1", "argument --h: must be a finite number > 0"),
@@ -79,9 +80,13 @@ CASES: list[tuple[str, str]] = [
     (f"mms sample --out {SPEC}/s.toml", "poisson_C.toml/s.toml: cannot write here"),
     (f"mms generate --n 2 --grid 16 --out {SPEC}/d.h5 --quiet",
      "poisson_C.toml/d.h5.shards: Not a directory"),
-    (f"train --steps 1 --out {SPEC}", "poisson_C.toml: File exists"),
+    (f"train --steps 1 --out {SPEC}", "--out " + SPEC + ": exists and is not a folder"),
     (f"pack-model {BUNDLED} {SPEC}/p.safetensors", "poisson_C.toml/p.safetensors: cannot write here"),
     (f"solve {SPEC} --refine 0 --finetune 0 --no-reference --no-plot --quiet --out {SPEC}", "poisson_C.toml"),
+    # refused before the work, not after it: a 2-minute fine-tuning and a 10-minute baseline
+    (f"solve {SPEC} --time-budget 2m --quiet --out {SPEC}", "--out " + SPEC + ": exists and is not a folder"),
+    (f"baseline {SPEC} --out {SPEC}", "--out " + SPEC + ": exists and is not a folder"),
+    (f"demo --out {SPEC}", "--out " + SPEC + ": exists and is not a folder"),
     # baseline, demo, bench, mixer, continual
     (f"baseline {SPEC} --tol 0", "argument --tol: must be a finite number > 0"),
     (f"baseline {SPEC} --threads -1", "argument --threads: must be >= 0"),

@@ -6,8 +6,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from hyperpino.errors import CheckpointError
-from hyperpino.files import read_safetensors, write_atomic, write_text_atomic
+from hyperpino.errors import CheckpointError, HyperpinoError
+from hyperpino.files import output_folder, read_safetensors, write_atomic, write_text_atomic
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path):
@@ -57,3 +57,15 @@ def test_read_safetensors_truncated_and_missing(tmp_path: Path):
         read_safetensors(path)
     with pytest.raises(CheckpointError, match="no such"):
         read_safetensors(tmp_path / "none.safetensors")
+
+
+def test_output_folder_creates_and_refuses_a_file_in_the_way(tmp_path: Path):
+    made = output_folder(tmp_path / "a" / "b")
+    assert made.is_dir() and made == tmp_path / "a" / "b"
+    assert output_folder(made) == made  # an existing folder is fine
+    (tmp_path / "f").write_text("keep me")
+    with pytest.raises(HyperpinoError, match=r"^--out .*f: exists and is not a folder$"):
+        output_folder(tmp_path / "f")
+    with pytest.raises(HyperpinoError, match=r"^--dir .*f/sub: cannot create the folder"):
+        output_folder(tmp_path / "f" / "sub", "--dir")
+    assert (tmp_path / "f").read_text() == "keep me"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from hyperpino.argtypes import count, positive_float, seed
 from hyperpino.durations import parse_duration
 from hyperpino.errors import HyperpinoError
+from hyperpino.files import output_folder
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
@@ -27,11 +27,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     from hyperpino.pde.problem import build_problem
 
     problem = build_problem(checked)
+    out = output_folder(args.out or f"baseline_out/{problem.name}")  # before the training, not after
     from hyperpino.pinn.baseline import run_baseline
 
-    result = run_baseline(problem, budget=budget, tol=args.tol, out_dir=Path(args.out or
-                          f"baseline_out/{problem.name}"), seed=args.seed, device=args.device,
-                          dtype=args.dtype, threads=args.threads, quiet=args.quiet)
+    result = run_baseline(problem, budget=budget, tol=args.tol, out_dir=out, seed=args.seed,
+                          device=args.device, dtype=args.dtype, threads=args.threads, quiet=args.quiet)
     if args.json:
         print(json.dumps(result["summary"], sort_keys=True))
     return 0

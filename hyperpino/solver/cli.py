@@ -35,6 +35,7 @@ def _process_start() -> float:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from hyperpino.durations import parse_duration
+    from hyperpino.files import output_folder
     from hyperpino.pde.spec_check import check_spec
     from hyperpino.pde.spec_io import read_spec
 
@@ -47,6 +48,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     else:
         path = Path(args.spec)
     spec = read_spec(path)  # the one parse
+    output_folder(args.out)  # a wrong --out fails now, not after the solve
     checked = check_spec(spec)  # the checks that need no geometry, then those that do: all before
     budget = None if args.time_budget is None else parse_duration(args.time_budget, "--time-budget")
     from hyperpino.pde.problem import build_problem

@@ -76,6 +76,10 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     torch.manual_seed(opts.seed)
     timings: dict[str, float] = {}
 
+    if not scratch:  # before the reference: a wrong checkpoint fails in a second, not after the FEM solve
+        t = time.perf_counter()
+        model, source = _load(model, dev)
+        timings["load model"] = time.perf_counter() - t
     ref = None
     if reference is True:
         t = time.perf_counter()
@@ -97,9 +101,6 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         ens = PINNEnsemble(CanonicalEnsemble([ModifiedMLP(config)], [1.0]), problem.map.box)
         start, offset = ens, 0.0
     else:
-        t = time.perf_counter()
-        model, source = _load(model, dev)
-        timings["load model"] = time.perf_counter() - t
         info.update(model=str(source), preset=model.preset, grid=model.config.grid)
         config = model.target.config
         t = time.perf_counter()

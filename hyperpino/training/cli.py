@@ -28,6 +28,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         from hyperpino.errors import CheckpointError
 
         raise CheckpointError(f"--init {cfg.init}: no such checkpoint")
+    from hyperpino.files import output_folder
+
+    output_folder(args.out)  # before torch and the model: a file in the way fails in a second
     import torch
 
     from hyperpino.training.loop import Trainer
