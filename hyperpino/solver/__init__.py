@@ -15,6 +15,7 @@ from hyperpino._lazy import lazy_exports
 
 _EXPORTS = {
     "reference_for": ("problems", "reference_for"),
+    "try_reference": ("problems", "try_reference"),
     "PINNEnsemble": ("ensemble", "PINNEnsemble"),
     "CanonicalEnsemble": ("ensemble", "CanonicalEnsemble"),
     "save_pinn": ("export", "save_pinn"),

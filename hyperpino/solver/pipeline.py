@@ -36,7 +36,7 @@ from hyperpino.solver.ensemble import CanonicalEnsemble, PINNEnsemble
 from hyperpino.solver.finetune import WARMUP, finetune_config, finetune_run
 from hyperpino.solver.generation import ensembles, inputs_of, predict
 from hyperpino.solver.options import SolveOptions
-from hyperpino.solver.problems import check_in_family, evaluation_grid, reference_for
+from hyperpino.solver.problems import check_in_family, evaluation_grid, try_reference
 from hyperpino.solver.refinement import diagnose, refine_many
 from hyperpino.solver.result import BoundaryResidual, SolveResult
 
@@ -85,8 +85,14 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         t = time.perf_counter()
         if problem.exact is None:
             say(f"{problem.name}: computing the FEM reference (cached after the first time) ...")
-        ref = reference_for(problem)
+        ref, why = try_reference(problem)
         timings["reference"] = time.perf_counter() - t
+        if why is not None:
+            if opts.tol is not None:
+                raise HyperpinoError(f"{problem.name}: --tol needs a reference solution, and there is "
+                                     f"none ({why})")
+            say(f"{problem.name}: no reference solution: {why}")
+            notes.append(f"no reference solution: {why}")
     elif reference is not False:
         ref = reference
     if opts.tol is not None and ref is None:

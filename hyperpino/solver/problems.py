@@ -65,11 +65,18 @@ def exact_reference(problem: Problem):
 def reference_for(problem: Problem):
     """The reference of ``problem``: exact if the spec has one, else the cached FEM solution
     (:func:`hyperpino.pde.reference.reference_solution`). None when no solver supports it."""
+    return try_reference(problem)[0]
+
+
+def try_reference(problem: Problem):
+    """``(reference, None)``, or ``(None, why)`` when the reference solver refuses the problem: an
+    (x, t) problem on a non-rectangular domain, or one whose discrete problem is singular (pure
+    Neumann data without a u term), which the user should hear about."""
     if problem.exact is not None:
-        return exact_reference(problem)
+        return exact_reference(problem), None
     from hyperpino.pde.reference import reference_solution
 
     try:
-        return reference_solution(problem)
-    except HyperpinoError:
-        return None  # e.g. an (x, t) problem on a non-rectangular domain: nothing to compare with
+        return reference_solution(problem), None
+    except HyperpinoError as err:
+        return None, str(err)

@@ -48,3 +48,22 @@ type = "dirichlet"
 on = "box.*"
 value = 0
 """
+
+PURE_NEUMANN = """
+name = "pure_neumann"
+box = [[-1, 1], [-1, 1]]
+[geometry.primitives.box]
+type = "rectangle"
+min = [-1, -1]
+max = [1, 1]
+[operator]
+expr = "-uxx - uyy"
+source = 1
+[[bcs]]
+type = "neumann"
+on = "box.*"
+value = 0
+[evaluation]
+grid = 32
+"""
+"""No solution at all (the flux data do not balance the source) and none unique: the FEM refuses it."""

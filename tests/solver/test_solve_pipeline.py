@@ -8,10 +8,11 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from solve_cases import SQUARE_EXACT, TINY, VARIABLE, write
+from solve_cases import PURE_NEUMANN, SQUARE_EXACT, TINY, VARIABLE, write
 
 import hyperpino
 from hyperpino.cli import main
+from hyperpino.errors import HyperpinoError
 from hyperpino.pinn.history import Stage
 from hyperpino.solver import finetune_run, load_pinn
 from hyperpino.solver.outputs import save_result
@@ -175,3 +176,17 @@ def test_the_summary_says_when_the_answer_does_not_solve_the_problem_yet(tiny, s
     assert next_step(0.05, 0.02, trained=True, refine_no_gain=True) is None
     assert "refinement stopped helping" in next_step(0.05, 0.02, trained=False, refine_no_gain=True)
     assert next_step(0.05, 0.02, trained=False, refine_no_gain=False) is None
+
+
+def test_the_summary_says_why_there_is_no_reference(tiny, tmp_path):
+    """A problem the reference solver refuses (pure Neumann: u fixed only up to a constant) is still
+    answered, and the summary says why it has no reference instead of a bare "none"."""
+    spec = write(tmp_path / "neumann.toml", PURE_NEUMANN)
+    seen = []
+    result = hyperpino.solve(spec, model=tiny, refine=0, progress=seen.append)
+    assert result.errors is None
+    (note,) = [n for n in result.notes if n.startswith("no reference solution")]
+    assert "pure Neumann" in note and any("pure Neumann" in line for line in seen)
+    assert note in result.summary()
+    with pytest.raises(HyperpinoError, match="--tol needs a reference solution.*pure Neumann"):
+        hyperpino.solve(spec, model=tiny, refine=0, tol=1e-2)
