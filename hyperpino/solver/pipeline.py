@@ -181,7 +181,8 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     timings["evaluate"] = time.perf_counter() - t
     timings["solve"] = time.perf_counter() - t_start
     advice = next_step(final["residual"], final["bc_residual"], trained=opts.trains or scratch,
-                       refine_no_gain=stopped.get(Stage.REFINE) is StopReason.NO_GAIN)
+                       refine_no_gain=stopped.get(Stage.REFINE) is StopReason.NO_GAIN,
+                       zero_data=final["zero_data"], u_rms=final["u_rms"])
     if advice:
         notes.append(advice)
     info.update(options=opts.to_json(), dtype=str(ens.weights.dtype).removeprefix("torch."))
@@ -219,10 +220,16 @@ fine-tuning start's were all above it (poisson_C after 5 s: residuals 0.38 and 0
 0.50, rel. L2 0.62 from 0.56): there the residuals and the error disagree, so the summary says so."""
 
 
-def next_step(residual: float, bc_residual: float, *, trained: bool, refine_no_gain: bool) -> str | None:
+def next_step(residual: float, bc_residual: float, *, trained: bool, refine_no_gain: bool,
+              zero_data: bool = False, u_rms: float = math.nan) -> str | None:
     """The summary's advice on the answer's relative residuals (None when there is none to give):
     a warning above :data:`UNSOLVED`, naming the options that train further; else, when refinement
-    stopped helping and nothing trained, how to go further."""
+    stopped helping and nothing trained, how to go further. With ``zero_data`` (source and boundary
+    data zero) the solution is u = 0 and the relative residuals compare rounding noise: the advice
+    says that instead, with the answer's RMS ``u_rms``."""
+    if zero_data:
+        return (f"the source and the boundary data are all zero, so u = 0 solves the problem (the answer's "
+                f"RMS is {u_rms:.2g}); the relative residuals compare rounding noise there")
     go_on = "--time-budget 60s or --tol-residual 1e-3"
     if not (residual <= UNSOLVED and bc_residual <= UNSOLVED):  # a NaN in either included
         # a run that trained may already have had 60 s: it is told to give more, not a fixed figure

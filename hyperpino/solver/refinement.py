@@ -135,7 +135,8 @@ class ResidualProbe:
         :func:`~hyperpino.pde.residual.relative_residual`; ``bc_residual``: the boundary's, see
         :func:`~hyperpino.pde.residual.relative_boundary_residual`), of the boundary residual (all
         rows; RMS and max per ``bcs`` entry), and the physics loss ``mean r_pde² + W_BC · mean r_bc²``
-        (user units; see pde/collocation.py)."""
+        (user units; see pde/collocation.py); ``zero_data``: the source and the boundary data are zero
+        at every point, and ``u_rms``: the RMS of u inside."""
         c = self.col
         r_pde = operator_residual(self.sums[0], c.coeffs[None], c.source[None])[0]
         r_bc = robin_residual(self.sums[1], c.direction, c.a, c.b, c.g)[0]
@@ -146,7 +147,10 @@ class ResidualProbe:
                 "bc_residual": float(relative_boundary_residual(self.sums[1], c.direction, c.a, c.b, c.g,
                                                                 self.sums[0])[0]),
                 "bc": {f"bcs[{i}]": float(r.square().mean().sqrt()) for i, r in rows.items()},
-                "bc_max": {f"bcs[{i}]": float(r.abs().max()) for i, r in rows.items()}}
+                "bc_max": {f"bcs[{i}]": float(r.abs().max()) for i, r in rows.items()},
+                # zero source and boundary data: u = 0 solves it, and the relative residuals compare noise
+                "zero_data": not (bool(c.source.abs().max() > 0) or bool(c.g.abs().max() > 0)),
+                "u_rms": float(self.sums[0].u.square().mean().sqrt())}
 
 
 @dataclass

@@ -190,3 +190,15 @@ def test_the_summary_says_why_there_is_no_reference(tiny, tmp_path):
     assert note in result.summary()
     with pytest.raises(HyperpinoError, match="--tol needs a reference solution.*pure Neumann"):
         hyperpino.solve(spec, model=tiny, refine=0, tol=1e-2)
+
+
+def test_zero_data_is_answered_as_u_equals_zero_not_as_unsolved(tiny, tmp_path):
+    """Zero source and boundary data: u = 0 is the solution and relative residuals compare noise, so
+    the advice says that rather than "does not solve the problem yet"."""
+    spec = write(tmp_path / "zero.toml", PURE_NEUMANN.replace("source = 1", "source = 0")
+                 .replace('"neumann"', '"dirichlet"').replace('"pure_neumann"', '"zero"'))
+    result = hyperpino.solve(spec, model=tiny, refine=0, reference=False)
+    assert [n for n in result.notes if n.startswith("the source and the boundary data are all zero")]
+    note = next_step(0.73, 1.4, trained=True, refine_no_gain=False, zero_data=True, u_rms=2.8e-7)
+    assert note.startswith("the source and the boundary data are all zero, so u = 0") and "2.8e-07" in note
+    assert next_step(0.73, 1.4, trained=True, refine_no_gain=False).startswith("the answer does not solve")
