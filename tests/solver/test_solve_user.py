@@ -138,6 +138,26 @@ def test_ctrl_c_during_lbfgs_returns_a_measured_state(monkeypatch, spec_path):
     assert res.best.loss <= res.history[0].loss
 
 
+def test_ctrl_c_between_measurements_measures_what_trained_since(monkeypatch, spec_path):
+    """Ctrl-C 30 Adam steps after the last measurement (eval_every 50): those steps are measured and
+    ranked, not thrown away for the state measured before them."""
+    real, calls = torch.optim.Adam.step, [0]
+
+    def step(self, closure=None):
+        out = real(self, closure)
+        calls[0] += 1
+        if calls[0] == 30:
+            raise KeyboardInterrupt
+        return out
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    cfg = FitConfig(adam_steps=100, lbfgs_steps=0, eval_every=50, n_interior=128, n_boundary=64, lr=3e-3)
+    res = fit_pinn(build_problem(spec_path), config=cfg)
+    assert res.stopped is StopReason.INTERRUPTED
+    assert [(e.step, e.phase) for e in res.history] == [(0, Phase.NONE), (30, Phase.ADAM)]
+    assert res.history[1].loss < res.history[0].loss and res.best is res.history[1]
+
+
 def test_cli_ctrl_c_during_lbfgs_writes_the_result_and_exits_130(monkeypatch, tiny_path, spec_path, tmp_path,
                                                                  capsys):
     _interrupt_lbfgs(monkeypatch)
