@@ -53,15 +53,35 @@ def output_folder(path: str | Path, flag: str = "--out") -> Path:
     :class:`HyperpinoError` naming ``flag`` when a file is in the way or it cannot be created or
     written. Commands call it before they compute, so a wrong ``--out`` costs a second, not the run."""
     path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise HyperpinoError(f"{flag} {path}: exists and is not a folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise HyperpinoError(f"{flag} {path}: cannot create the folder ({err.strerror or err})") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise HyperpinoError(f"{flag} {path}: the folder is not writable")
+    why = _not_ready(path)
+    if why:
+        raise HyperpinoError(f"{flag} {path}: {why}")
     return path
+
+
+def output_file(path: str | Path, flag: str = "--out") -> Path:
+    """``path`` checked as a file to be written later: not a folder, and its folder made ready as
+    :func:`output_folder` does; the same errors, naming the file."""
+    path = Path(path)
+    if path.is_dir():
+        raise HyperpinoError(f"{flag} {path}: is a folder, not a file name")
+    why = _not_ready(path.parent)
+    if why:
+        raise HyperpinoError(f"{flag} {path}: cannot write here ({path.parent}: {why})")
+    return path
+
+
+def _not_ready(folder: Path) -> str | None:
+    """Why ``folder`` cannot take new files (after creating it), or None."""
+    if folder.exists() and not folder.is_dir():
+        return "exists and is not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return f"cannot create the folder ({err.strerror or err})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "the folder is not writable"
+    return None
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import save_file
 
 from hyperpino.errors import CheckpointError, HyperpinoError
-from hyperpino.files import output_folder, read_safetensors, write_atomic, write_text_atomic
+from hyperpino.files import output_file, output_folder, read_safetensors, write_atomic, write_text_atomic
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path):
@@ -68,4 +68,16 @@ def test_output_folder_creates_and_refuses_a_file_in_the_way(tmp_path: Path):
         output_folder(tmp_path / "f")
     with pytest.raises(HyperpinoError, match=r"^--dir .*f/sub: cannot create the folder"):
         output_folder(tmp_path / "f" / "sub", "--dir")
+    assert (tmp_path / "f").read_text() == "keep me"
+
+
+def test_output_file_refuses_a_folder_and_a_file_in_the_way(tmp_path: Path):
+    assert output_file(tmp_path / "new" / "r.h5") == tmp_path / "new" / "r.h5"
+    assert (tmp_path / "new").is_dir() and not (tmp_path / "new" / "r.h5").exists()
+    with pytest.raises(HyperpinoError, match=r"^--out .*: is a folder, not a file name$"):
+        output_file(tmp_path)
+    (tmp_path / "f").write_text("keep me")
+    in_the_way = r"^dst .*f/p\.st: cannot write here \(.*f: exists and is not a folder\)$"
+    with pytest.raises(HyperpinoError, match=in_the_way):
+        output_file(tmp_path / "f" / "p.st", "dst")
     assert (tmp_path / "f").read_text() == "keep me"

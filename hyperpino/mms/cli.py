@@ -19,6 +19,9 @@ def _generate(args: argparse.Namespace) -> int:
         cfg = cfg.model_copy(update={"grid": args.grid})
     if args.n < 1 or args.workers < 1:
         raise HyperpinoError("mms generate: --n and --workers must be positive")
+    from hyperpino.files import output_file
+
+    output_file(args.out)  # before the generation (hours for a large set), not after it
     generate_file(args.out, args.n, cfg, seed=args.seed, workers=args.workers, shard_size=args.shard_size,
                   progress=not args.quiet)
     return 0

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from hyperpino.argtypes import positive_float
 
 
 def _cmd_reference(args: argparse.Namespace) -> int:
+    from hyperpino.files import output_file
     from hyperpino.pde.spec_check import check_spec
     from hyperpino.pde.spec_io import read_spec
 
@@ -22,10 +22,10 @@ def _cmd_reference(args: argparse.Namespace) -> int:
     from hyperpino.pde.problem import build_problem
 
     problem = build_problem(checked)  # every check of the spec, before torch is imported
+    out = output_file(args.out or f"{problem.name}_reference.h5")  # before the solve, not after it
     from hyperpino.pde.reference import reference_solution
 
     sol = reference_solution(problem, args.h, cache=not args.no_cache)
-    out = Path(args.out or f"{problem.name}_reference.h5")
     sol.save(out)
     info = sol.summary() | {"out": str(out)}
     if not args.quiet:

@@ -66,6 +66,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
+    from hyperpino.errors import CheckpointError
+    from hyperpino.files import output_file
+
+    if not os.path.isfile(args.src):  # before torch is imported: a typo is refused at once
+        raise CheckpointError(f"{args.src}: no such HyPINO checkpoint")
+    output_file(args.dst, "dst")
     from hyperpino.model.checkpoint import pack
     from hyperpino.model.hypino import HyPINO
 
