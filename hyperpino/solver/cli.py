@@ -48,12 +48,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     else:
         path = Path(args.spec)
     spec = read_spec(path)  # the one parse
-    output_folder(args.out)  # a wrong --out fails now, not after the solve
     checked = check_spec(spec)  # the checks that need no geometry, then those that do: all before
     budget = None if args.time_budget is None else parse_duration(args.time_budget, "--time-budget")
     from hyperpino.pde.problem import build_problem
 
     problem = build_problem(checked)  # torch is imported after it, so a bad spec fails in < 2 s
+    output_folder(args.out)  # a wrong --out fails now, not after the solve (a refused spec creates none)
     if args.threads:
         import torch
 
