@@ -124,8 +124,16 @@ def _build(spec: Spec, checked: CheckedSpec | None = None) -> Problem:
     if kind is None:  # variable coefficients: classified at points of the domain, with torch, last
         kind = _classify(spec, operator, domain)
         notes = check_requirements(spec, kind, pieces, conditions, initial, final)
+    if not spec.is_evolution and all(c.kind == "neumann" for c in conditions) and operator.is_constant \
+            and operator.vector()[0] == 0:
+        notes = (*notes, PURE_NEUMANN)
     return Problem(spec, domain, operator, kind, checked.source, conditions, checked.exact, initial,
                    final, notes)
+
+
+PURE_NEUMANN = ("only fluxes are given on the boundary and the operator has no u term: u is fixed only up "
+                "to a constant, and exists only when the source and the fluxes balance; a Dirichlet or "
+                "Robin condition on some piece fixes it (the reference solver refuses this problem)")
 
 
 def _classify(spec: Spec, operator: Operator, domain: geo.Domain) -> str:
