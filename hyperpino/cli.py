@@ -11,7 +11,6 @@ import argparse
 import importlib
 import json
 import sys
-from pathlib import Path
 
 from hyperpino.argtypes import count
 from hyperpino.errors import HyperpinoError, printable
@@ -57,8 +56,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if foreign:
         raise HyperpinoError(f"bench {args.name}: --{foreign[0].replace('_', '-')} is not an option "
                              "of this benchmark")
-    out_dir = Path(args.out or f"bench_out/{args.name}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from hyperpino.files import output_folder
+
+    out_dir = output_folder(args.out or f"bench_out/{args.name}")
     result = module.run(quick=args.quick, out_dir=out_dir, **options)
     print(json.dumps(result, sort_keys=True))
     return 0
@@ -73,6 +73,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from hyperpino.pde.problem import build_problem
 
     problem = build_problem(checked)  # geometry and data on the domain: all before torch is imported
+    if args.plot:
+        from hyperpino.files import output_file
+
+        output_file(args.plot, "--plot")
     from hyperpino.pde.check import plot, summary
 
     if not args.quiet:

@@ -16,11 +16,11 @@ import argparse
 import dataclasses
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from hyperpino.argtypes import count, positive_float, positive_int
+from hyperpino.files import output_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -126,7 +126,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     given = {"steps_per_task": args.steps, "batch_size": args.batch_size, "lr": args.lr,
              "schedule": args.schedule, "augment_shift": args.shift}
     cfg = dataclasses.replace(chosen.train, **{k: v for k, v in given.items() if v is not None})
-    out = Path(args.out or f"continual_out/{args.benchmark}-{args.method}-{args.scenario}")
+    out = output_folder(args.out or f"continual_out/{args.benchmark}-{args.method}-{args.scenario}")
 
     def make_target(outputs: int) -> torch.nn.Module:
         if args.target == "cnn":

@@ -37,6 +37,9 @@ def _data(args: argparse.Namespace) -> int:
     given = {"envs_per_family": args.envs_per_family, "n_t": args.n_t, "horizon": args.horizon,
              "n_val": args.n_val}
     cfg = dataclasses.replace(cfg, seed=args.seed, **{k: v for k, v in given.items() if v is not None})
+    from hyperpino.files import output_file
+
+    output_file(args.out)  # before the generation, not after it
     ds = generate(cfg, progress=not args.quiet)
     save(ds, args.out)
     if not args.quiet:
@@ -62,6 +65,9 @@ def _train(args: argparse.Namespace) -> int:
     data_path = args.data or values.get("data")
     if not data_path:
         raise SpecError("data", "no dataset: give --data or `data = ...` in the config")
+    from hyperpino.files import output_folder
+
+    output_folder(args.out)  # before the training, not after it
     ds = load(data_path)
     cfg = parse(values, suite=ds.suite)
     if args.steps is not None:
@@ -141,8 +147,9 @@ def _eval(args: argparse.Namespace) -> int:
 
     device = _device(args.device)
     ds = load(args.data)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    from hyperpino.files import output_folder
+
+    out = output_folder(args.out)
     runs = []
     for i, ckpt in enumerate(args.ckpt):
         model, state = load_trained(ckpt, device)
