@@ -59,7 +59,18 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from hyperpino.files import output_folder
 
     out_dir = output_folder(args.out or f"bench_out/{args.name}")
-    result = module.run(quick=args.quick, out_dir=out_dir, **options)
+    top = None if out_dir.exists() else out_dir  # the first folder this command makes
+    while top is not None and not top.parent.exists():
+        top = top.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        result = module.run(quick=args.quick, out_dir=out_dir, **options)
+    except HyperpinoError:  # a benchmark's own option checks: refused, it leaves no empty folder
+        if top is not None and not any(p.is_file() for p in top.rglob("*")):
+            import shutil
+
+            shutil.rmtree(top)
+        raise
     print(json.dumps(result, sort_keys=True))
     return 0
 

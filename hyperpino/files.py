@@ -49,9 +49,10 @@ def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
 
 
 def output_folder(path: str | Path, flag: str = "--out") -> Path:
-    """``path`` made ready as an output folder (created with its parents), or a
-    :class:`HyperpinoError` naming ``flag`` when a file is in the way or it cannot be created or
-    written. Commands call it before they compute, so a wrong ``--out`` costs a second, not the run."""
+    """``path`` checked as an output folder before a command computes, so a wrong ``--out`` costs a
+    second, not the run: an existing folder, or one that can be made (nothing on the way is a file,
+    and its nearest existing folder is writable). Nothing is created: a command that refuses later
+    leaves no empty folder behind; the writers make it. A :class:`HyperpinoError` names ``flag``."""
     path = Path(path)
     why = _not_ready(path)
     if why:
@@ -60,10 +61,14 @@ def output_folder(path: str | Path, flag: str = "--out") -> Path:
 
 
 def output_file(path: str | Path, flag: str = "--out") -> Path:
-    """``path`` checked as a file to be written later: not a folder, and its folder made ready as
-    :func:`output_folder` does; the same errors, naming the file."""
+    """``path`` checked as a file to be written later: not a folder, and its folder ready as in
+    :func:`output_folder`; the same errors, naming the file."""
     path = Path(path)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as err:
+        raise HyperpinoError(f"{flag} {path}: cannot write here ({err.strerror or err})") from None
+    if is_dir:
         raise HyperpinoError(f"{flag} {path}: is a folder, not a file name")
     why = _not_ready(path.parent)
     if why:
@@ -72,15 +77,17 @@ def output_file(path: str | Path, flag: str = "--out") -> Path:
 
 
 def _not_ready(folder: Path) -> str | None:
-    """Why ``folder`` cannot take new files (after creating it), or None."""
-    if folder.exists() and not folder.is_dir():
-        return "exists and is not a folder"
+    """Why ``folder`` cannot be made or written, or None; creates nothing."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        return f"cannot create the folder ({err.strerror or err})"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return "the folder is not writable"
+        probe = folder.absolute()
+        while not probe.exists():  # up to the nearest part that exists
+            probe = probe.parent
+        if not probe.is_dir():
+            return "exists and is not a folder" if probe == folder.absolute() else f"{probe} is not a folder"
+        if not os.access(probe, os.W_OK | os.X_OK):
+            return "the folder is not writable" if probe == folder.absolute() else f"{probe} is not writable"
+    except OSError as err:  # e.g. a part that cannot be searched
+        return f"cannot check the place ({err.strerror or err})"
     return None
 
 

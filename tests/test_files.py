@@ -59,21 +59,21 @@ def test_read_safetensors_truncated_and_missing(tmp_path: Path):
         read_safetensors(tmp_path / "none.safetensors")
 
 
-def test_output_folder_creates_and_refuses_a_file_in_the_way(tmp_path: Path):
-    made = output_folder(tmp_path / "a" / "b")
-    assert made.is_dir() and made == tmp_path / "a" / "b"
-    assert output_folder(made) == made  # an existing folder is fine
+def test_output_folder_checks_without_creating_and_refuses_a_file_in_the_way(tmp_path: Path):
+    assert output_folder(tmp_path / "a" / "b") == tmp_path / "a" / "b"
+    assert not (tmp_path / "a").exists()  # a command refused later leaves no empty folder
+    assert output_folder(tmp_path) == tmp_path  # an existing folder is fine
     (tmp_path / "f").write_text("keep me")
     with pytest.raises(HyperpinoError, match=r"^--out .*f: exists and is not a folder$"):
         output_folder(tmp_path / "f")
-    with pytest.raises(HyperpinoError, match=r"^--dir .*f/sub: cannot create the folder"):
-        output_folder(tmp_path / "f" / "sub", "--dir")
+    with pytest.raises(HyperpinoError, match=r"^--dir .*f/sub/x: .*f is not a folder$"):
+        output_folder(tmp_path / "f" / "sub" / "x", "--dir")
     assert (tmp_path / "f").read_text() == "keep me"
 
 
 def test_output_file_refuses_a_folder_and_a_file_in_the_way(tmp_path: Path):
     assert output_file(tmp_path / "new" / "r.h5") == tmp_path / "new" / "r.h5"
-    assert (tmp_path / "new").is_dir() and not (tmp_path / "new" / "r.h5").exists()
+    assert not (tmp_path / "new").exists()
     with pytest.raises(HyperpinoError, match=r"^--out .*: is a folder, not a file name$"):
         output_file(tmp_path)
     (tmp_path / "f").write_text("keep me")

@@ -150,6 +150,7 @@ def _eval(args: argparse.Namespace) -> int:
     from hyperpino.files import output_folder
 
     out = output_folder(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     runs = []
     for i, ckpt in enumerate(args.ckpt):
         model, state = load_trained(ckpt, device)

@@ -288,6 +288,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     # states are ranked with the boundary weight the run ends on (hyperpino.pinn.keep)
     keeper = Keeper(cfg.w_pde, cfg.w_bc, keep_best=cfg.keep_best, ranks=balance.ladder() if balance else ())
     weights = Weights(cfg.w_pde, cfg.w_bc)
+    since = Since()  # what moved the weights after the last measurement, for Ctrl-C
 
     def sample() -> Collocation:
         if cfg.adaptive:
@@ -296,7 +297,9 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
         col = sample_problem(problem, cfg.n_interior, cfg.n_boundary, generator=gen, dtype=dtype)
         return Collocation(**{k: v.to(device) for k, v in vars(col).items()})
 
-    def record(step: int, phase: Phase) -> StopReason | None:
+    def record(step: int, phase: Phase, *, final: bool = False) -> StopReason | None:
+        """Measure, keep and report the current state; ``final`` (after Ctrl-C): measure only, neither
+        move the boundary weight nor test the stopping rules."""
         with clock.paused():
             lp, lb, rel, bc_rel, pde_sq, bc_sq = measure(model, check)
             loss = cfg.w_pde * lp + cfg.w_bc * lb
@@ -306,11 +309,14 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                        bc_residual=bc_rel, **errors)
             result.history.append(row)
             keeper.offer(model, row, pde_sq, bc_sq)
+            since.moved = False
             if callback is not None:
                 callback(row)
             tick(lambda: f"{problem.name}: {label} step {step} ({phase.value or 'start'}, {row.time:.0f} s) "
                  f"loss {loss:.3e}, PDE residual {row.residual:.2e}, boundary rms {bc_rms:.2e}"
                  + (f", rel L2 {row.rel_l2:.3e}" if row.rel_l2 is not None else ""))
+        if final:
+            return None
         if not math.isfinite(loss):
             return StopReason.DIVERGED
         if balance is not None and phase is not Phase.NONE and balance.update(rel, bc_rel):
@@ -342,7 +348,6 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
 
     stopped: StopReason | None = None
     step = 0
-    at = [0, Phase.ADAM]  # the step and phase trained so far, for a Ctrl-C between measurements
     try:
         stopped = record(0, Phase.NONE)
         clock.start()
@@ -357,7 +362,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
             lp, lb = losses(model, col)
             loss = weights.w_pde * lp + weights.w_bc * lb
             loss.backward()
-            at[0] = step  # the step in progress: a Ctrl-C inside it measures the weights as this step
+            since.update(step, Phase.ADAM)  # a Ctrl-C inside it measures the weights as this step
             opt.step()
             out_of_time = adam_budget is not None and clock.elapsed() >= adam_budget
             if step % cfg.eval_every == 0 or step == cfg.adam_steps or out_of_time:
@@ -369,18 +374,18 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 tick(lambda d=done: f"{problem.name}: {label} Adam step {d[0]} ({clock.elapsed():.0f} s) "
                      f"training loss {d[1]:.3e}")
         if stopped is None and cfg.lbfgs_steps:
-            at[1] = Phase.LBFGS
             stopped, step = _lbfgs(model, cfg, weights, sample, step, record, clock, tick,
-                                   f"{problem.name}: {label}", at)
+                                   f"{problem.name}: {label}", since)
     except KeyboardInterrupt:
         stopped = StopReason.INTERRUPTED
         # What trained since the last measurement (up to eval_every steps, ~15 s) is measured now
-        # (a fraction of a second) and ranked by the keeper's rule like any other state; a second
-        # Ctrl-C skips it. Inside an L-BFGS line search the weights are a trial point: still a
-        # network, and the rule never returns it unless its check loss says so.
-        if keeper.last is None or keeper.last.row.step != at[0] or keeper.last.row.phase is not at[1]:
+        # (a fraction of a second) and ranked by the keeper's rule like any other state, with the
+        # weight training ran on; a second Ctrl-C skips it. Inside an optimiser step the weights may
+        # be half-updated or an L-BFGS trial point: still a network, which the rule returns only if
+        # its check loss says so.
+        if since.moved:
             try:
-                record(at[0], at[1])
+                record(since.step, since.phase, final=True)
             except KeyboardInterrupt:
                 pass
     if stopped is None:
@@ -399,7 +404,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
 
 
 def _lbfgs(model: nn.Module, cfg: FitConfig, weights: Weights, sample: Callable[[], Collocation], step: int,
-           record, clock: _Clock, tick: Ticker, who: str, at: list) -> tuple[StopReason | None, int]:
+           record, clock: _Clock, tick: Ticker, who: str, since: Since) -> tuple[StopReason | None, int]:
     def fresh():
         return sample(), torch.optim.LBFGS(model.parameters(), lr=cfg.lbfgs_lr, max_iter=cfg.lbfgs_iters,
                                            history_size=cfg.lbfgs_history, line_search_fn="strong_wolfe")
@@ -427,7 +432,7 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, weights: Weights, sample: Callable[
             col, lbfgs = fresh()
             weights.changed = False
         before = evals[0]
-        at[0] = step + 1  # a Ctrl-C inside the step below measures it as this step
+        since.update(step + 1, Phase.LBFGS)  # a Ctrl-C inside it measures the weights as this step
         lbfgs.step(closure)
         stalled = cfg.lbfgs_restart_on_stall and evals[0] - before <= 2
         step += 1
@@ -437,6 +442,19 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, weights: Weights, sample: Callable[
             if stopped or out_of_time:
                 return stopped, step
     return None, step
+
+
+@dataclass
+class Since:
+    """Whether an optimiser step may have moved the weights after the last measurement (``moved``),
+    and the step and phase it belongs to."""
+
+    step: int = 0
+    phase: Phase = Phase.ADAM
+    moved: bool = False
+
+    def update(self, step: int, phase: Phase) -> None:
+        self.step, self.phase, self.moved = step, phase, True
 
 
 @dataclass

@@ -225,11 +225,11 @@ def next_step(residual: float, bc_residual: float, *, trained: bool, refine_no_g
     """The summary's advice on the answer's relative residuals (None when there is none to give):
     a warning above :data:`UNSOLVED`, naming the options that train further; else, when refinement
     stopped helping and nothing trained, how to go further. With ``zero_data`` (source and boundary
-    data zero) the solution is u = 0 and the relative residuals compare rounding noise: the advice
-    says that instead, with the answer's RMS ``u_rms``."""
-    if zero_data:
-        return (f"the source and the boundary data are all zero, so u = 0 solves the problem (the answer's "
-                f"RMS is {u_rms:.2g}); the relative residuals compare rounding noise there")
+    data zero) the solution is u = 0, the answer's error is its RMS ``u_rms``, and the relative
+    residuals (ratios of what is left of u) say nothing: the advice gives that RMS instead."""
+    if zero_data and math.isfinite(u_rms):
+        return (f"the source and the boundary data are all zero, so u = 0 solves the problem and the "
+                f"answer's error is its RMS, {u_rms:.2g} (relative residuals say nothing here)")
     go_on = "--time-budget 60s or --tol-residual 1e-3"
     if not (residual <= UNSOLVED and bc_residual <= UNSOLVED):  # a NaN in either included
         # a run that trained may already have had 60 s: it is told to give more, not a fixed figure

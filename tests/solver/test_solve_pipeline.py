@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import h5py
 import numpy as np
@@ -200,5 +201,8 @@ def test_zero_data_is_answered_as_u_equals_zero_not_as_unsolved(tiny, tmp_path):
     result = hyperpino.solve(spec, model=tiny, refine=0, reference=False)
     assert [n for n in result.notes if n.startswith("the source and the boundary data are all zero")]
     note = next_step(0.73, 1.4, trained=True, refine_no_gain=False, zero_data=True, u_rms=2.8e-7)
-    assert note.startswith("the source and the boundary data are all zero, so u = 0") and "2.8e-07" in note
+    assert note.startswith("the source and the boundary data are all zero, so u = 0")
+    assert "error is its RMS, 2.8e-07" in note
+    nan = next_step(math.nan, math.nan, trained=True, refine_no_gain=False, zero_data=True, u_rms=math.nan)
+    assert nan.startswith("the answer does not solve")
     assert next_step(0.73, 1.4, trained=True, refine_no_gain=False).startswith("the answer does not solve")

@@ -131,7 +131,7 @@ def test_ctrl_c_during_lbfgs_returns_a_measured_state(monkeypatch, spec_path):
     assert res.stopped is StopReason.INTERRUPTED
     with torch.no_grad():
         lp, lb = fit_module.losses(res.model, fit_module.check_set(problem, 0, torch.float32))
-    # the weights returned are a measured state (not the half-stepped ones Ctrl-C landed in): the
+    # the weights returned are a measured state (the one Ctrl-C landed in is measured too): the
     # lowest-loss one or the last, as hyperpino.pinn.keep rules
     assert float(lp + cfg.w_bc * lb) == pytest.approx(res.best.loss, rel=1e-5)
     assert res.best is res.history[-1] or res.best.loss == min(e.loss for e in res.history)
@@ -156,6 +156,18 @@ def test_ctrl_c_between_measurements_measures_what_trained_since(monkeypatch, sp
     assert res.stopped is StopReason.INTERRUPTED
     assert [(e.step, e.phase) for e in res.history] == [(0, Phase.NONE), (30, Phase.ADAM)]
     assert res.history[1].loss < res.history[0].loss and res.best is res.history[1]
+    assert res.w_bc == cfg.w_bc  # measured only: the boundary weight does not move after Ctrl-C
+
+
+def test_ctrl_c_before_any_step_adds_no_row(monkeypatch, spec_path):
+    """Nothing moved since the start's measurement: Ctrl-C adds no second measurement of it."""
+    def interrupt(self, closure=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fit_module, "losses", lambda *a, **k: interrupt(None))
+    cfg = FitConfig(adam_steps=10, lbfgs_steps=0, eval_every=5, n_interior=64, n_boundary=32)
+    res = fit_pinn(build_problem(spec_path), config=cfg)
+    assert res.stopped is StopReason.INTERRUPTED and [e.step for e in res.history] == [0]
 
 
 def test_cli_ctrl_c_during_lbfgs_writes_the_result_and_exits_130(monkeypatch, tiny_path, spec_path, tmp_path,
