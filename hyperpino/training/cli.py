@@ -69,10 +69,8 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     from hyperpino.errors import CheckpointError
     from hyperpino.files import output_file
 
-    if os.path.isdir(args.src):  # before torch is imported: a typo is refused at once
-        raise CheckpointError(f"{args.src}: is a folder; give the checkpoint file in it (best.safetensors)")
-    if not os.path.isfile(args.src):
-        raise CheckpointError(f"{args.src}: no such HyPINO checkpoint")
+    if not os.path.isfile(args.src):  # before torch is imported: a typo is refused at once
+        raise CheckpointError(f"{args.src}: no such HyPINO checkpoint file")
     output_file(args.dst, "dst")
     from hyperpino.model.checkpoint import pack
     from hyperpino.model.hypino import HyPINO
