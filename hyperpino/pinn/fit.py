@@ -60,8 +60,9 @@ from hyperpino.pde.residual import (
 from hyperpino.pinn.balance import BoundaryBalance
 from hyperpino.pinn.history import Phase, Stage, Step, StopReason
 from hyperpino.pinn.keep import Keeper
-from hyperpino.pinn.network import ModifiedMLP
+from hyperpino.pinn.network import ModifiedMLP, ScaledOutput
 from hyperpino.pinn.sampling import sample_adaptive
+from hyperpino.pinn.scale import loss_norm, output_scale
 
 CHECK_INTERIOR = 2048
 CHECK_BOUNDARY = 1024
@@ -260,20 +261,31 @@ class Ticker:
 
 def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig | None = None,
              *, reference=None, callback: Callable[[Step], None] | None = None,
-             progress: Callable[[str], None] | None = None, stage: Stage | None = None) -> FitResult:
-    """Train ``model`` (default: a fresh ``ModifiedMLP``) on ``problem``; see the module docstring.
+             progress: Callable[[str], None] | None = None, stage: Stage | None = None,
+             scale: float | None = None) -> FitResult:
+    """Train ``model`` (default: a fresh ``ModifiedMLP`` whose output is multiplied by ``scale``) on
+    ``problem``; see the module docstring.
 
     ``reference`` is a :class:`~hyperpino.pde.reference.ReferenceSolution` (or anything with
     ``x, y, u, mask``) for the errors in ``history`` and ``target_error``; ``callback`` receives
     each history row as it is recorded; ``progress`` one line at least every ``progress_every``
     seconds. ``stage`` labels the rows (default: scratch without a model, else fine-tune).
+    ``scale``: the size of the solution (:func:`~hyperpino.pinn.scale.output_scale`, estimated when
+    None); a fresh network's output is multiplied by it, and the training loss by
+    :func:`~hyperpino.pinn.scale.loss_norm` of it, so the optimisers see the problem in units they
+    were tuned on (:mod:`hyperpino.pinn.scale`).
     """
     cfg = config or FitConfig()
     device = pick_device(cfg.device)
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     torch.manual_seed(cfg.seed)
     stage = stage or (Stage.SCRATCH if model is None else Stage.FINETUNE)
-    model = (model if model is not None else ModifiedMLP()).to(device=device, dtype=dtype)
+    if scale is None:
+        scale = output_scale(problem, seed=cfg.seed)
+    fresh = model is None
+    if fresh:  # a fresh network answers in units of the solution's size
+        model = ScaledOutput(ModifiedMLP(), scale)
+    model = model.to(device=device, dtype=dtype)
     # training points from their own stream: the check set (drawn with ``seed``) stays held out
     gen = torch.Generator().manual_seed(cfg.seed + TRAIN_STREAM)
     evaluator = None if reference is None else GridEvaluator(
@@ -287,7 +299,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     balance = BoundaryBalance(cfg.w_bc, cfg.tol_residual or 0.0) if cfg.balance else None
     # states are ranked with the boundary weight the run ends on (hyperpino.pinn.keep)
     keeper = Keeper(cfg.w_pde, cfg.w_bc, keep_best=cfg.keep_best, ranks=balance.ladder() if balance else ())
-    weights = Weights(cfg.w_pde, cfg.w_bc)
+    weights = Weights(cfg.w_pde, cfg.w_bc, norm=loss_norm(scale))
     since = Since()  # what moved the weights after the last measurement, for Ctrl-C
 
     def sample() -> Collocation:
@@ -360,7 +372,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
                 g["lr"] = lr_at(step)
             opt.zero_grad(set_to_none=True)
             lp, lb = losses(model, col)
-            loss = weights.w_pde * lp + weights.w_bc * lb
+            loss = weights.loss(lp, lb)
             loss.backward()
             since.update(step, Phase.ADAM)  # a Ctrl-C inside it measures the weights as this step
             opt.step()
@@ -398,6 +410,8 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     result.w_bc = weights.w_bc
     if kept is not None:
         model.load_state_dict(kept.state)
+    if fresh:  # a plain network for the caller, the scale folded into its output layer
+        result.model = model.folded()
     result.best = None if kept is None else kept.row
     result.stopped = stopped
     return result
@@ -418,7 +432,7 @@ def _lbfgs(model: nn.Module, cfg: FitConfig, weights: Weights, sample: Callable[
     def closure():
         lbfgs.zero_grad(set_to_none=True)
         lp_, lb_ = losses(model, col)
-        loss_ = weights.w_pde * lp_ + weights.w_bc * lb_
+        loss_ = weights.loss(lp_, lb_)
         loss_.backward()
         evals[0] += 1
         tick(lambda: f"{who} L-BFGS step {k}, {evals[0]} loss evaluations ({clock.elapsed():.0f} s) "
@@ -459,12 +473,17 @@ class Since:
 
 @dataclass
 class Weights:
-    """The training loss's weights; ``changed`` when the boundary weight moved since L-BFGS last
-    started its memory."""
+    """The training loss's weights; ``norm``: 1 / the solution's size squared (the loss in the
+    problem's units); ``changed`` when the boundary weight moved since L-BFGS last started its memory."""
 
     w_pde: float
     w_bc: float
+    norm: float = 1.0
     changed: bool = False
+
+    def loss(self, pde_ms: Tensor, bc_ms: Tensor) -> Tensor:
+        """The training loss of the mean squared PDE and boundary residuals."""
+        return (self.w_pde * pde_ms + self.w_bc * bc_ms) * self.norm
 
 
 class _Clock:

@@ -105,3 +105,30 @@ class ModifiedMLP(nn.Module):
             # U⊙h + V⊙(1−h) written as V + h⊙(U−V): one product fewer per layer
             h = torch.tanh(layer(v + h * (u - v)))
         return self.out(h)
+
+
+class ScaledOutput(nn.Module):
+    """``x -> scale · net(x)``: a network answering in the problem's units (:mod:`hyperpino.pinn.scale`).
+
+    ``scale`` is a buffer, not a parameter: the optimiser moves ``net`` in units where the answer is
+    of order one, as a fresh network's output is.
+    """
+
+    scale: Tensor
+
+    def __init__(self, net: nn.Module, scale: float):
+        super().__init__()
+        self.net = net
+        self.register_buffer("scale", torch.tensor(float(scale)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.scale * self.net(x)
+
+    @torch.no_grad()
+    def folded(self) -> ModifiedMLP:
+        """The same function as a plain :class:`ModifiedMLP`: the scale multiplied into its output
+        layer (``u = s·(W h + b) = (s W) h + s b``), so it loads wherever a ModifiedMLP does."""
+        net = self.net
+        net.out.weight.mul_(self.scale)
+        net.out.bias.mul_(self.scale)
+        return net

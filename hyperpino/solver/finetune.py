@@ -59,12 +59,13 @@ def finetune_config(steps: int = 1000, **overrides) -> FitConfig:
 def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config: FitConfig | None = None,
                  reference=None, callback: Callable[[Step], None] | None = None,
                  progress: Callable[[str], None] | None = None, stage: Stage = Stage.FINETUNE,
-                 **overrides) -> Finetuned:
+                 scale: float | None = None, **overrides) -> Finetuned:
     """Fine-tune a copy of ``ens`` on the problem; ``config`` (a :class:`FitConfig`) replaces the
     default :func:`finetune_config(steps) <finetune_config>`; ``overrides`` set its fields
     (``time_budget``, ``tol_residual``, ``target_error``, ``device``, ``dtype``, ``lr`` …).
     ``reference`` (anything with ``x, y, u, mask``) adds errors to the history and enables
-    ``target_error``. Any problem works, also one outside HyPINO's family: this is the PINN trainer."""
+    ``target_error``; ``scale``: the solution's size (estimated when None, :mod:`hyperpino.pinn.scale`).
+    Any problem works, also one outside HyPINO's family: this is the PINN trainer."""
     problem = build_problem(spec)
     if not isinstance(ens, PINNEnsemble):
         raise HyperpinoError("finetune: expected a PINNEnsemble (from generate/refine), got "
@@ -78,7 +79,7 @@ def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config
     ens = copy.deepcopy(ens)
     ens.requires_grad_(True)
     res = fit_pinn(problem, ens.canonical, cfg, reference=reference, callback=callback, progress=progress,
-                   stage=stage)
+                   stage=stage, scale=scale)
     ref = next(ens.canonical.parameters())
     ens.to(device=ref.device, dtype=ref.dtype)  # the box-map buffers follow the members
     return Finetuned(ens, res.history, res.stopped, res.train_time, res.best, res.w_bc)

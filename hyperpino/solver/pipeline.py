@@ -32,6 +32,7 @@ from hyperpino.pde.residual import operator_residual
 from hyperpino.pinn.fit import FitConfig, GridEvaluator, scratch_config
 from hyperpino.pinn.history import Stage, Step, StopReason
 from hyperpino.pinn.network import ModifiedMLP, PINNConfig
+from hyperpino.pinn.scale import output_scale
 from hyperpino.solver.ensemble import CanonicalEnsemble, PINNEnsemble
 from hyperpino.solver.finetune import WARMUP, finetune_config, finetune_run
 from hyperpino.solver.generation import ensembles, inputs_of, predict
@@ -101,10 +102,13 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     history: list[Step] = []
     stopped: dict[Stage, StopReason] = {}
     info = {"device": str(dev), "route": "scratch" if scratch else "hypino"}
+    size = None  # the scratch PINN's output scale
     if scratch:
         config = PINNConfig()
         torch.manual_seed(opts.seed)
-        ens = PINNEnsemble(CanonicalEnsemble([ModifiedMLP(config)], [1.0]), problem.map.box)
+        # the member answers in units of the solution's estimated size (hyperpino.pinn.scale)
+        size = output_scale(problem, seed=opts.seed)
+        ens = PINNEnsemble(CanonicalEnsemble([ModifiedMLP(config)], [size]), problem.map.box)
         start, offset = ens, 0.0
     else:
         info.update(model=str(source), preset=model.preset, grid=model.config.grid)
@@ -143,7 +147,8 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         say(f"{problem.name}: {'training from scratch' if scratch else 'fine-tuning'} for at most {bound} "
             f"({cfg.dtype}; Ctrl-C stops it and keeps the state so far)")
         t = time.perf_counter()
-        tuned = finetune_run(problem, start, config=cfg, reference=ref, progress=say, stage=stage)
+        tuned = finetune_run(problem, start, config=cfg, reference=ref, progress=say, stage=stage,
+                             scale=size)
         timings["train" if scratch else "finetune"] = time.perf_counter() - t
         stopped[stage] = tuned.stopped
         members = len(tuned.ensemble)

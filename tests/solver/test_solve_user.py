@@ -21,6 +21,7 @@ from hyperpino.pde.spec import RunSpec
 from hyperpino.pinn import fit as fit_module
 from hyperpino.pinn.fit import FitConfig, fit_pinn
 from hyperpino.pinn.history import Phase, Stage, Step, StopReason
+from hyperpino.pinn.scale import output_scale
 from hyperpino.solver.options import SolveOptions
 from hyperpino.solver.refinement import diagnose
 
@@ -220,6 +221,9 @@ def test_from_scratch_in_family_uses_the_same_trainer(tiny, spec_path):
     assert all(e.stage is Stage.SCRATCH for e in result.history)
     assert result.ensemble.weights.dtype == torch.float64
     assert "load model" not in result.timings and "refine" not in result.timings
+    # the fresh member answers in units of the solution's estimated size (hyperpino.pinn.scale)
+    size = output_scale(build_problem(spec_path))
+    assert size != 1.0 and result.ensemble.weights.tolist() == pytest.approx([size])
 
 
 def test_one_pass_parse_check_rasterise_once(tiny, spec_path):

@@ -1,0 +1,122 @@
+"""The size of a linear problem's solution, estimated before training: the PINN trainer's units.
+
+Every problem here is linear, so multiplying the data (f, g) by k multiplies the solution by k and
+the physics loss by k². Adam is blind to that, but two parts of training are not: a fresh network
+answers values of order one whatever the problem asks for, and L-BFGS stops on absolute
+tolerances (torch's ``tolerance_grad`` 1e-7, ``tolerance_change`` 1e-9) and scales its first step
+by the gradient's size. Measured before this
+module (``-Δu = k sin πx sin πy`` on the unit square, from scratch, 30 s, one thread): rel. L2 0.91
+for k = 1e-3, 0.20 for k = 1 (u of size 0.025) and 4.3e-3 for k = 1e3 — the same problem in other
+units. The trainer therefore works in the problem's own units (the non-dimensionalisation
+recommended for PINNs by Wang, Wang & Perdikaris 2023, "An expert's guide to training
+physics-informed neural networks"): a fresh network's output is multiplied by the solution's
+size, and the loss of a problem outside the sizes the trainer was tuned on is rescaled into them.
+
+The size is not known before solving, but a cheap least-squares solve gives it: the physics loss
+is quadratic in the coefficients of a polynomial, so the best combination of the products of
+Chebyshev polynomials ``T_i(X) T_j(Y)`` up to a total degree of 12 (91 functions, a spectral
+least-squares method) is one small linear solve, and its root mean square over the interior
+points is the estimate (0.03 s; within 0.68-1.26 of the reference solution's RMS on the eleven
+bundled examples and ~0.99-1.02 on the smooth problems of tests/pinn/test_scale.py). It only has
+to be right to within a factor of a few. A basis of the random hidden features of a fresh network
+(as in Dwivedi & Srinivasan 2020, "Physics informed extreme learning machine") was tried first:
+too poor to satisfy zero boundary data and a source at once, it answered 0.04 of poisson_L's size.
+
+Inside the band of sizes the trainer was tuned on, only the output scale changes; the loss keeps
+the user's units there (:func:`loss_norm`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from hyperpino.pde.collocation import sample_problem
+from hyperpino.pde.problem import Problem
+
+DEGREE = 12
+"""Total degree of the Chebyshev basis (91 functions)."""
+RIDGE = 1e-10
+"""Ridge strength relative to the mean diagonal of the normal equations (only the size of the
+answer is wanted, and high-degree Chebyshev rows make them ill-conditioned)."""
+
+
+def solution_scale(problem: Problem, *, w_bc: float = 10.0, seed: int = 0, n_interior: int = 1024,
+                   n_boundary: int = 512, degree: int = DEGREE) -> float:
+    """Root mean square of u over the domain, estimated by least squares in a polynomial basis.
+
+    Minimises ``mean (L u − f)² + w_bc · mean (a u + b ∂_d u − g)²`` over ``u = Σ c_ij T_i(X) T_j(Y)``,
+    ``i + j ≤ degree``, at ``n_interior`` uniform interior points and ``n_boundary`` boundary rows
+    (drawn with ``seed``) in canonical coordinates, in float64. Returns 0.0 when the data are all
+    zero (u = 0 solves the problem) and 1.0 when the estimate is not finite.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    col = sample_problem(problem, n_interior, n_boundary, generator=gen, dtype=torch.float64)
+    if not (bool(col.source.any()) or bool(col.g.any())):
+        return 0.0
+    with torch.no_grad():
+        inner = chebyshev_terms(col.interior, degree)                    # (N, K, 6)
+        edge = chebyshev_terms(col.boundary, degree)                     # (Nb, K, 6)
+        lh = (inner * col.coeffs[:, None, :]).sum(-1)                    # (N, K): L φ_j
+        flux = (edge[..., 1:3] * col.direction[:, None, :]).sum(-1)
+        bh = col.a[:, None] * edge[..., 0] + col.b[:, None] * flux       # (Nb, K): B φ_j
+        wb = math.sqrt(w_bc)
+        a = torch.cat([lh / math.sqrt(len(lh)), wb * bh / math.sqrt(len(bh))])
+        rhs = torch.cat([col.source / math.sqrt(len(lh)), wb * col.g / math.sqrt(len(bh))])
+        normal = a.T @ a
+        lam = RIDGE * normal.diagonal().mean().clamp_min(1e-300)
+        c = torch.linalg.solve(normal + lam * torch.eye(len(normal), dtype=a.dtype), a.T @ rhs)
+        size = float((inner[..., 0] @ c).square().mean().sqrt())
+    return size if math.isfinite(size) and size > 0 else 1.0
+
+
+def output_scale(problem: Problem, **options) -> float:
+    """:func:`solution_scale`, or 1.0 where u = 0 solves the problem (any scale fits it)."""
+    return solution_scale(problem, **options) or 1.0
+
+
+def chebyshev_terms(points: Tensor, degree: int) -> Tensor:
+    """``(u, u_X, u_Y, u_XX, u_YY, u_XY)`` of the products ``T_i(X) T_j(Y)``, ``i + j ≤ degree``, at
+    ``points (N, 2)``: ``(N, K, 6)`` with ``K = (degree + 1)(degree + 2) / 2``."""
+    x, y = points[:, 0], points[:, 1]
+    tx, ty = _chebyshev(x, degree), _chebyshev(y, degree)      # each (3, N, degree + 1): T, T', T''
+    idx = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
+    i = torch.tensor([p[0] for p in idx])
+    j = torch.tensor([p[1] for p in idx])
+    fx, dfx, ddfx = tx[0][:, i], tx[1][:, i], tx[2][:, i]
+    fy, dfy, ddfy = ty[0][:, j], ty[1][:, j], ty[2][:, j]
+    return torch.stack([fx * fy, dfx * fy, fx * dfy, ddfx * fy, fx * ddfy, dfx * dfy], -1)
+
+
+def _chebyshev(x: Tensor, degree: int) -> Tensor:
+    """``T_n(x)``, ``T_n'(x)``, ``T_n''(x)`` for n = 0 … degree by the three-term recurrence
+    (differentiated twice): ``(3, N, degree + 1)``."""
+    t = [torch.ones_like(x), x]
+    d = [torch.zeros_like(x), torch.ones_like(x)]
+    dd = [torch.zeros_like(x), torch.zeros_like(x)]
+    for n in range(1, degree):
+        t.append(2 * x * t[n] - t[n - 1])
+        d.append(2 * t[n] + 2 * x * d[n] - d[n - 1])
+        dd.append(4 * d[n] + 2 * x * dd[n] - dd[n - 1])
+    return torch.stack([torch.stack(v[:degree + 1], -1) for v in (t, d, dd)])
+
+
+TUNED = (0.05, 5.0)
+"""Solution sizes (RMS) the trainer's settings were tuned on (the bundled examples: 0.08 to 1.3):
+inside this band the loss is left in the user's units."""
+
+
+def loss_norm(size: float) -> float:
+    """The factor the training loss is multiplied by for a solution of RMS ``size``: 1 inside
+    :data:`TUNED`, else the loss of the same problem scaled to the band's nearer edge.
+
+    Only L-BFGS sees the loss's scale (its tolerances and first step are absolute; Adam's steps
+    are not), and rescaling the loss of problems inside the band was measured to cost accuracy:
+    fine-tuning the ten in-family examples for 20 s (one thread, 2026-12-07) with the loss divided
+    by the size squared raised rel. L2 in 9 of 10 (poisson_L 4.2e-2 / 4.8e-2 → 6.4e-2, helmholtz_G
+    1.7e-2 / 1.8e-2 → 3.7e-2, advection_diffusion 3.0e-3 / 4.3e-3 → 8.6e-3)."""
+    lo, hi = TUNED
+    edge = min(max(size, lo), hi)
+    return (edge / size) ** 2

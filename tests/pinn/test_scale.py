@@ -1,0 +1,86 @@
+"""The solution's size before training, and a trainer that answers the same in any units."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hyperpino.pde.problem import build_problem
+from hyperpino.pinn.fit import FitConfig, GridEvaluator, fit_pinn
+from hyperpino.pinn.scale import chebyshev_terms, output_scale, solution_scale
+
+SQUARE = """
+name = "sq"
+box = [[0, 1], [0, 1]]
+exact = "{k}*sin(pi*x)*sin(pi*y)/(2*pi**2)"
+[geometry.primitives.s]
+type = "rectangle"
+min = [0, 0]
+max = [1, 1]
+[operator]
+expr = "-uxx - uyy"
+source = "{k}*sin(pi*x)*sin(pi*y)"
+[[bcs]]
+type = "dirichlet"
+on = "s.*"
+value = "{g}"
+"""
+EXACT_RMS = 0.5 / (2 * math.pi**2)  # RMS of sin(πx) sin(πy) / (2π²) over the unit square
+
+
+def _square(tmp_path, k, g="0"):
+    path = tmp_path / f"sq_{k}_{g}.toml"
+    path.write_text(SQUARE.format(k=k, g=g))
+    return build_problem(path)
+
+
+def test_chebyshev_terms_match_autograd():
+    pts = torch.tensor([[0.3, -0.7], [-0.9, 0.2], [1.0, -1.0]], dtype=torch.float64, requires_grad=True)
+    assert chebyshev_terms(pts, 5).shape == (3, 21, 6)
+    for j in (0, 7, 20):
+        terms = chebyshev_terms(pts, 5)
+        u = terms[..., 0]
+        (grad,) = torch.autograd.grad(u[:, j].sum(), pts, create_graph=True)
+        (gx,) = torch.autograd.grad(grad[:, 0].sum(), pts, retain_graph=True)
+        (gy,) = torch.autograd.grad(grad[:, 1].sum(), pts)
+        want = torch.stack([u[:, j], grad[:, 0], grad[:, 1], gx[:, 0], gy[:, 1], gx[:, 1]], -1)
+        torch.testing.assert_close(terms[:, j], want.detach())
+
+
+def test_estimate_is_the_solutions_size_and_linear_in_the_data(tmp_path):
+    one = solution_scale(_square(tmp_path, 1))
+    assert 0.5 < one / EXACT_RMS < 2.0
+    # a linear problem in other units: the estimate follows exactly (it is a linear solve)
+    assert solution_scale(_square(tmp_path, 1e-3)) == pytest.approx(1e-3 * one, rel=1e-6)
+    assert solution_scale(_square(tmp_path, 1e3)) == pytest.approx(1e3 * one, rel=1e-6)
+    # boundary data alone: u = 5 everywhere
+    assert solution_scale(_square(tmp_path, 0, g="5")) == pytest.approx(5.0, rel=1e-3)
+
+
+def test_zero_data_has_no_size(tmp_path):
+    problem = _square(tmp_path, 0)
+    assert solution_scale(problem) == 0.0
+    assert output_scale(problem) == 1.0
+
+
+def test_scratch_training_is_the_same_in_any_units(tmp_path):
+    """The same problem with its data scaled by 1e-3 and 1e3 trains to the same relative error.
+    Before the trainer worked in the problem's units, the small one's L-BFGS stopped on its
+    absolute tolerances at once and a fresh network's O(1) answer swamped u ~ 1e-5."""
+    cfg = FitConfig(adam_steps=100, lbfgs_steps=3, lbfgs_iters=20, eval_every=50, n_interior=128,
+                    n_boundary=64, n_check_interior=128, n_check_boundary=64, balance=False,
+                    adaptive=False, device="cpu")
+    n = 33
+    x = np.linspace(0, 1, n)
+    xx, yy = np.meshgrid(x, x)
+    mask = np.ones_like(xx, dtype=bool)
+    errors = {}
+    torch.set_num_threads(1)
+    for k in (1e-3, 1e3):
+        problem = _square(tmp_path, k)
+        u = k * np.sin(np.pi * xx) * np.sin(np.pi * yy) / (2 * np.pi**2)
+        res = fit_pinn(problem, config=cfg)
+        errors[k] = GridEvaluator(problem, x, x, u, mask, "cpu", torch.float32)(res.model)["rel_l2"]
+    assert errors[1e-3] < 1.0 and errors[1e3] < 1.0  # below u = 0 (the old code: 5e3 for k = 1e-3)
+    assert errors[1e-3] == pytest.approx(errors[1e3], rel=0.05)
