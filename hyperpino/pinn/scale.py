@@ -23,7 +23,7 @@ to be right to within a factor of a few. A basis of the random hidden features o
 too poor to satisfy zero boundary data and a source at once, it answered 0.04 of poisson_L's size.
 
 Inside the band of sizes the trainer was tuned on, only the output scale changes; the loss keeps
-the user's units there (:func:`loss_norm`).
+the user's units there (:func:`loss_unit`).
 """
 
 from __future__ import annotations
@@ -77,6 +77,25 @@ def output_scale(problem: Problem, **options) -> float:
     return solution_scale(problem, **options) or 1.0
 
 
+TUNED = (0.05, 5.0)
+"""Solution sizes (RMS) the trainer's settings were tuned on (the bundled examples: 0.08 to 1.3):
+inside this band the loss is left in the user's units."""
+
+
+def loss_unit(size: float) -> float:
+    """What the training residuals are measured in for a solution of RMS ``size``: 1 inside
+    :data:`TUNED` (the user's units), else ``size`` over the band's nearer edge, which brings the
+    problem to that edge.
+
+    Only L-BFGS sees the loss's scale (its tolerances and first step are absolute; Adam's steps
+    are not), and rescaling the loss of problems inside the band was measured to cost accuracy:
+    fine-tuning the ten in-family examples for 20 s (one thread, 2026-12-07) with every residual
+    measured in units of the size raised rel. L2 in 9 of 10 (poisson_L 4.2e-2 / 4.8e-2 → 6.4e-2,
+    helmholtz_G 1.7e-2 / 1.8e-2 → 3.7e-2, advection_diffusion 3.0e-3 / 4.3e-3 → 8.6e-3)."""
+    lo, hi = TUNED
+    return size / min(max(size, lo), hi)
+
+
 def chebyshev_terms(points: Tensor, degree: int) -> Tensor:
     """``(u, u_X, u_Y, u_XX, u_YY, u_XY)`` of the products ``T_i(X) T_j(Y)``, ``i + j ≤ degree``, at
     ``points (N, 2)``: ``(N, K, 6)`` with ``K = (degree + 1)(degree + 2) / 2``."""
@@ -101,22 +120,3 @@ def _chebyshev(x: Tensor, degree: int) -> Tensor:
         d.append(2 * t[n] + 2 * x * d[n] - d[n - 1])
         dd.append(4 * d[n] + 2 * x * dd[n] - dd[n - 1])
     return torch.stack([torch.stack(v[:degree + 1], -1) for v in (t, d, dd)])
-
-
-TUNED = (0.05, 5.0)
-"""Solution sizes (RMS) the trainer's settings were tuned on (the bundled examples: 0.08 to 1.3):
-inside this band the loss is left in the user's units."""
-
-
-def loss_norm(size: float) -> float:
-    """The factor the training loss is multiplied by for a solution of RMS ``size``: 1 inside
-    :data:`TUNED`, else the loss of the same problem scaled to the band's nearer edge.
-
-    Only L-BFGS sees the loss's scale (its tolerances and first step are absolute; Adam's steps
-    are not), and rescaling the loss of problems inside the band was measured to cost accuracy:
-    fine-tuning the ten in-family examples for 20 s (one thread, 2026-12-07) with the loss divided
-    by the size squared raised rel. L2 in 9 of 10 (poisson_L 4.2e-2 / 4.8e-2 → 6.4e-2, helmholtz_G
-    1.7e-2 / 1.8e-2 → 3.7e-2, advection_diffusion 3.0e-3 / 4.3e-3 → 8.6e-3)."""
-    lo, hi = TUNED
-    edge = min(max(size, lo), hi)
-    return (edge / size) ** 2

@@ -8,7 +8,7 @@ import torch
 
 from hyperpino.pde.problem import build_problem
 from hyperpino.pinn.fit import FitConfig, GridEvaluator, fit_pinn
-from hyperpino.pinn.scale import chebyshev_terms, output_scale, solution_scale
+from hyperpino.pinn.scale import chebyshev_terms, loss_unit, output_scale, solution_scale
 
 SQUARE = """
 name = "sq"
@@ -84,3 +84,9 @@ def test_scratch_training_is_the_same_in_any_units(tmp_path):
         errors[k] = GridEvaluator(problem, x, x, u, mask, "cpu", torch.float32)(res.model)["rel_l2"]
     assert errors[1e-3] < 1.0 and errors[1e3] < 1.0  # below u = 0 (the old code: 5e3 for k = 1e-3)
     assert errors[1e-3] == pytest.approx(errors[1e3], rel=0.05)
+
+
+def test_loss_unit_leaves_the_tuned_band_in_the_users_units():
+    assert loss_unit(0.05) == loss_unit(1.0) == loss_unit(5.0) == 1.0
+    assert loss_unit(2.5e-5) == pytest.approx(2.5e-5 / 0.05)  # brought to the band's edge
+    assert loss_unit(25.0) == pytest.approx(5.0)
