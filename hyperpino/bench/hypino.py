@@ -98,7 +98,7 @@ def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int
 
     # the scratch PINN of `hyperpino solve --from-scratch` and `hyperpino baseline`: one trainer, one config
     scratch = fit_pinn(problem, None, scratch_config(total, eval_every=eval_every, device=device.type,
-                                                     seed=seed), reference=ref)
+                                                     seed=seed), reference=ref, scale=tuned.scale)
     last = scratch.best or scratch.history[-1]
     row["scratch"] = {**_pick(last), "time": scratch.train_time}
     row["scratch_time_to_tol"] = _first_below([(e.time, e.rel_l2) for e in scratch.history], TOL)

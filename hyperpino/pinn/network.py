@@ -125,9 +125,10 @@ class ScaledOutput(nn.Module):
         return self.scale * self.net(x)
 
     @torch.no_grad()
-    def folded(self) -> ModifiedMLP:
-        """The same function as a plain :class:`ModifiedMLP`: the scale multiplied into its output
-        layer (``u = s·(W h + b) = (s W) h + s b``), so it loads wherever a ModifiedMLP does."""
+    def folded(self) -> nn.Module:
+        """The same function as the plain wrapped network (a :class:`ModifiedMLP` or any module with a
+        linear ``out`` layer): the scale multiplied into that layer, ``u = s·(W h + b) = (s W) h + s b``,
+        so it loads wherever a ModifiedMLP does. In place: the wrapper is spent afterwards."""
         net = self.net
         net.out.weight.mul_(self.scale)
         net.out.bias.mul_(self.scale)

@@ -42,6 +42,8 @@ class Finetuned:
     best: Step | None = None
     w_bc: float = 10.0
     """The boundary weight training ended on, which ranked the states (:mod:`hyperpino.pinn.keep`)."""
+    scale: float = 1.0
+    """The solution's size the run worked in (:mod:`hyperpino.pinn.scale`)."""
 
 
 def finetune_config(steps: int = 1000, **overrides) -> FitConfig:
@@ -82,7 +84,7 @@ def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config
                    stage=stage, scale=scale)
     ref = next(ens.canonical.parameters())
     ens.to(device=ref.device, dtype=ref.dtype)  # the box-map buffers follow the members
-    return Finetuned(ens, res.history, res.stopped, res.train_time, res.best, res.w_bc)
+    return Finetuned(ens, res.history, res.stopped, res.train_time, res.best, res.w_bc, res.scale)
 
 
 def finetune(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, **options) -> PINNEnsemble:

@@ -84,9 +84,9 @@ def test_tol_boundary_and_both(tiny, spec_path):
 def _slow_losses(monkeypatch, delay: float):
     real = fit_module.losses
 
-    def slow(model, col):
+    def slow(model, col, *unit):
         time.sleep(delay)
-        return real(model, col)
+        return real(model, col, *unit)
 
     monkeypatch.setattr(fit_module, "losses", slow)
 
