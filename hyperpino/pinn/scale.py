@@ -35,6 +35,7 @@ from torch import Tensor
 
 from hyperpino.pde.collocation import sample_problem
 from hyperpino.pde.problem import Problem
+from hyperpino.pde.residual import Derivatives, operator_residual, robin_residual
 
 DEGREE = 12
 """Total degree of the Chebyshev basis (91 functions)."""
@@ -65,11 +66,10 @@ def solution_scale(problem: Problem, *, w_bc: float = 10.0, seed: int = 0, n_int
     if not (bool(col.source.any()) or bool(col.g.any())):
         return 0.0
     with torch.no_grad():
-        inner = chebyshev_terms(col.interior, degree)                    # (N, K, 6)
-        edge = chebyshev_terms(col.boundary, degree)                     # (Nb, K, 6)
-        lh = (inner * col.coeffs[:, None, :]).sum(-1)                    # (N, K): L φ_j
-        flux = (edge[..., 1:3] * col.direction[:, None, :]).sum(-1)
-        bh = col.a[:, None] * edge[..., 0] + col.b[:, None] * flux       # (Nb, K): B φ_j
+        inner = chebyshev_basis(col.interior, degree)
+        # the basis functions as K "models" of the residual engine: L φ_j (N, K), B φ_j (Nb, K)
+        lh = operator_residual(inner, col.coeffs[None], 0.0).T
+        bh = robin_residual(chebyshev_basis(col.boundary, degree), col.direction, col.a, col.b, 0.0).T
         wb = math.sqrt(w_bc)
         a = torch.cat([lh / math.sqrt(len(lh)), wb * bh / math.sqrt(len(bh))])
         rhs = torch.cat([col.source / math.sqrt(len(lh)), wb * col.g / math.sqrt(len(bh))])
@@ -78,7 +78,7 @@ def solution_scale(problem: Problem, *, w_bc: float = 10.0, seed: int = 0, n_int
         normal = an.T @ an
         c = torch.linalg.solve(normal + RIDGE * torch.eye(len(normal), dtype=a.dtype), an.T @ rhs) / norms
         misfit = float((a @ c - rhs).norm() / rhs.norm())
-        size = float((inner[..., 0] @ c).square().mean().sqrt())
+        size = float((c @ inner.u).square().mean().sqrt())
     if not (math.isfinite(size) and size > 0) or not misfit <= MISFIT:
         return 1.0
     return size
@@ -108,22 +108,24 @@ def loss_unit(size: float) -> float:
     return size / min(max(size, lo), hi)
 
 
-def chebyshev_terms(points: Tensor, degree: int) -> Tensor:
-    """``(u, u_X, u_Y, u_XX, u_YY, u_XY)`` of the products ``T_i(X) T_j(Y)``, ``i + j ≤ degree``, at
-    ``points (N, 2)``: ``(N, K, 6)`` with ``K = (degree + 1)(degree + 2) / 2``."""
-    x, y = points[:, 0], points[:, 1]
-    tx, ty = _chebyshev(x, degree), _chebyshev(y, degree)      # each (3, N, degree + 1): T, T', T''
-    idx = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
-    i = torch.tensor([p[0] for p in idx])
-    j = torch.tensor([p[1] for p in idx])
-    fx, dfx, ddfx = tx[0][:, i], tx[1][:, i], tx[2][:, i]
-    fy, dfy, ddfy = ty[0][:, j], ty[1][:, j], ty[2][:, j]
-    return torch.stack([fx * fy, dfx * fy, fx * dfy, ddfx * fy, fx * ddfy, dfx * dfy], -1)
+def chebyshev_basis(points: Tensor, degree: int) -> Derivatives:
+    """Values and derivatives of the products ``T_i(X) T_j(Y)``, ``i + j ≤ degree``, at
+    ``points (N, 2)``, one basis function per model: ``u (K, N)``, ``grad (K, N, 2)``,
+    ``hess (K, N, 2, 2)`` with ``K = (degree + 1)(degree + 2) / 2``."""
+    tx, ty = _chebyshev(points[:, 0], degree), _chebyshev(points[:, 1], degree)  # (3, degree + 1, N)
+    pairs = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
+    i = torch.tensor([p[0] for p in pairs])
+    j = torch.tensor([p[1] for p in pairs])
+    fx, dfx, ddfx = tx[:, i]
+    fy, dfy, ddfy = ty[:, j]
+    cross = dfx * dfy
+    hess = torch.stack([torch.stack([ddfx * fy, cross], -1), torch.stack([cross, fx * ddfy], -1)], -2)
+    return Derivatives(fx * fy, torch.stack([dfx * fy, fx * dfy], -1), hess)
 
 
 def _chebyshev(x: Tensor, degree: int) -> Tensor:
     """``T_n(x)``, ``T_n'(x)``, ``T_n''(x)`` for n = 0 … degree by the three-term recurrence
-    (differentiated twice): ``(3, N, degree + 1)``."""
+    (differentiated twice): ``(3, degree + 1, N)``."""
     t = [torch.ones_like(x), x]
     d = [torch.zeros_like(x), torch.ones_like(x)]
     dd = [torch.zeros_like(x), torch.zeros_like(x)]
@@ -131,4 +133,4 @@ def _chebyshev(x: Tensor, degree: int) -> Tensor:
         t.append(2 * x * t[n] - t[n - 1])
         d.append(2 * t[n] + 2 * x * d[n] - d[n - 1])
         dd.append(4 * d[n] + 2 * x * dd[n] - dd[n - 1])
-    return torch.stack([torch.stack(v[:degree + 1], -1) for v in (t, d, dd)])
+    return torch.stack([torch.stack(v[:degree + 1]) for v in (t, d, dd)])

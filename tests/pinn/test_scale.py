@@ -11,7 +11,7 @@ from hyperpino.pde.collocation import sample_problem
 from hyperpino.pde.problem import build_problem
 from hyperpino.pinn.fit import FitConfig, GridEvaluator, fit_pinn, losses
 from hyperpino.pinn.network import ModifiedMLP
-from hyperpino.pinn.scale import chebyshev_terms, loss_unit, output_scale, solution_scale
+from hyperpino.pinn.scale import chebyshev_basis, loss_unit, output_scale, solution_scale
 
 SQUARE = """
 name = "sq"
@@ -46,17 +46,16 @@ def _square(tmp_path, k, g="0"):
     return build_problem(path)
 
 
-def test_chebyshev_terms_match_autograd():
+def test_chebyshev_basis_matches_autograd():
     pts = torch.tensor([[0.3, -0.7], [-0.9, 0.2], [1.0, -1.0]], dtype=torch.float64, requires_grad=True)
-    assert chebyshev_terms(pts, 5).shape == (3, 21, 6)
+    assert chebyshev_basis(pts, 5).terms().shape == (21, 3, 6)
     for j in (0, 7, 20):
-        terms = chebyshev_terms(pts, 5)
-        u = terms[..., 0]
-        (grad,) = torch.autograd.grad(u[:, j].sum(), pts, create_graph=True)
+        u = chebyshev_basis(pts, 5).u[j]
+        (grad,) = torch.autograd.grad(u.sum(), pts, create_graph=True)
         (gx,) = torch.autograd.grad(grad[:, 0].sum(), pts, retain_graph=True)
         (gy,) = torch.autograd.grad(grad[:, 1].sum(), pts)
-        want = torch.stack([u[:, j], grad[:, 0], grad[:, 1], gx[:, 0], gy[:, 1], gx[:, 1]], -1)
-        torch.testing.assert_close(terms[:, j], want.detach())
+        want = torch.stack([u, grad[:, 0], grad[:, 1], gx[:, 0], gy[:, 1], gx[:, 1]], -1)
+        torch.testing.assert_close(chebyshev_basis(pts, 5).terms()[j].detach(), want.detach())
 
 
 def test_estimate_is_the_solutions_size_and_linear_in_the_data(tmp_path):
