@@ -26,12 +26,6 @@ def test_the_weight_follows_the_lagging_residual_within_its_span():
     assert b.w_bc == 10.0
 
 
-@pytest.fixture
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 SMALL = dict(adam_steps=60, lbfgs_steps=12, lbfgs_iters=5, eval_every=20, n_interior=256, n_boundary=128,

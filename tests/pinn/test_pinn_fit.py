@@ -20,13 +20,7 @@ def problem_and_ref():
     return problem, solve_reference(problem, 0.2, n=48)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # the small PINN trains fastest on one thread; several fight over the shared test cores
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_pde_terms_match_closed_form():

@@ -32,12 +32,7 @@ value = "{g}"
 EXACT_RMS = 0.5 / (2 * math.pi**2)  # RMS of sin(πx) sin(πy) / (2π²) over the unit square
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _square(tmp_path, k, g="0"):
