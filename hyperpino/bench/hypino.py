@@ -26,6 +26,7 @@ from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError
 from hyperpino.files import write_text_atomic
 from hyperpino.model.hypino import BUNDLED, HyPINO
+from hyperpino.pde.frame import balanced
 from hyperpino.pinn.fit import fit_pinn, scratch_config
 from hyperpino.pinn.history import StopReason
 from hyperpino.solver.finetune import WARMUP, finetune_run
@@ -97,8 +98,8 @@ def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int
         f"PINN from scratch for {total:.1f} s ...")
 
     # the scratch PINN of `hyperpino solve --from-scratch` and `hyperpino baseline`: one trainer, one config
-    scratch = fit_pinn(problem, None, scratch_config(total, eval_every=eval_every, device=device.type,
-                                                     seed=seed), reference=ref, scale=tuned.scale)
+    cfg = scratch_config(total, eval_every=eval_every, device=device.type, seed=seed)
+    scratch = fit_pinn(balanced(problem), None, cfg, reference=ref, scale=tuned.scale)
     last = scratch.best or scratch.history[-1]
     row["scratch"] = {**_pick(last), "time": scratch.train_time}
     row["scratch_time_to_tol"] = _first_below([(e.time, e.rel_l2) for e in scratch.history], TOL)

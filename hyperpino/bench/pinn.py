@@ -133,10 +133,11 @@ def _ours(name: str, budget: float, ref: dict):
     import torch
 
     from hyperpino.examples import examples_dir
+    from hyperpino.pde.frame import balanced
     from hyperpino.pde.problem import build_problem
     from hyperpino.pinn.fit import fit_pinn, scratch_config
 
-    problem = build_problem(examples_dir() / f"{name}.toml")
+    problem = balanced(build_problem(examples_dir() / f"{name}.toml"))  # the frame of `solve --from-scratch`
     res = fit_pinn(problem, None, scratch_config(budget, eval_every=100))
 
     def predict(points: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ classified with torch, after every other check has passed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -55,6 +55,9 @@ class Problem:
     initial_pieces: tuple[str, ...] = ()
     final_pieces: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    frame: tuple[tuple[float, float], tuple[float, float]] | None = None
+    """The box mapped onto [-1, 1]² (:attr:`map`); None: the spec's ``box``. A PINN trained from
+    scratch may work in another frame (:mod:`hyperpino.pde.frame`); data stay in user coordinates."""
 
     @property
     def name(self) -> str:
@@ -66,8 +69,13 @@ class Problem:
 
     @cached_property
     def map(self) -> BoxMap:
-        (x0, x1), (y0, y1) = self.spec.box
+        (x0, x1), (y0, y1) = self.frame or self.spec.box
         return BoxMap(((float(x0), float(x1)), (float(y0), float(y1))))
+
+    def in_frame(self, box) -> Problem:
+        """This problem with ``box ((x0, x1), (y0, y1))`` as the frame mapped onto [-1, 1]²."""
+        (x0, x1), (y0, y1) = box
+        return replace(self, frame=((float(x0), float(x1)), (float(y0), float(y1))))
 
     @cached_property
     def canonical_domain(self) -> geo.Domain:

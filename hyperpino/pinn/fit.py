@@ -283,7 +283,8 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     ``scale``: the size of the solution (:func:`~hyperpino.pinn.scale.output_scale`, estimated when
     None); a fresh network's output is multiplied by it, and the training residuals are measured in
     :func:`~hyperpino.pinn.scale.loss_unit` of it, so the optimisers see the problem in units they
-    were tuned on (:mod:`hyperpino.pinn.scale`).
+    were tuned on (:mod:`hyperpino.pinn.scale`). ``model`` maps ``problem.map``'s canonical points;
+    a fresh one learns fastest in :func:`~hyperpino.pde.frame.balanced` (``problem`` as given here).
     """
     cfg = config or FitConfig()
     device = pick_device(cfg.device)

@@ -1,0 +1,115 @@
+"""The frame a PINN from scratch trains in: isotropic principal part, the box inside, data kept."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from hyperpino.pde.collocation import sample_problem
+from hyperpino.pde.frame import balanced, balanced_frame, covers, imbalance, principal_sizes
+from hyperpino.pde.problem import build_problem
+from hyperpino.pde.spec import Spec
+
+
+def _problem(box, expr="-uxx - uyy", source="1", coords=None, extra=None):
+    (x0, x1), (y0, y1) = box
+    doc = {"name": "p", "box": [list(box[0]), list(box[1])],
+           "geometry": {"primitives": {"r": {"type": "rectangle", "min": [x0, y0], "max": [x1, y1]}}},
+           "operator": {"expr": expr, "source": source},
+           "bcs": [{"type": "dirichlet", "on": "r.*", "value": "0"}]}
+    if coords:
+        doc["coords"] = coords
+    doc.update(extra or {})
+    return build_problem(Spec.model_validate(doc))
+
+
+def _flat(box):
+    return [v for side in box for v in side]
+
+
+def _canonical_principal(problem):
+    sx, sy = problem.map.scale
+    cxx, cyy = principal_sizes(problem)
+    return cxx * sx * sx, cyy * sy * sy
+
+
+def test_laplacian_on_a_channel_gets_a_square_around_the_box():
+    p = _problem(((0, 10), (0, 1)))
+    assert _flat(balanced_frame(p)) == pytest.approx([0.0, 10.0, -4.5, 5.5])
+    q = balanced(p)
+    assert _flat(q.map.box) == pytest.approx([0.0, 10.0, -4.5, 5.5])
+    assert q.spec is p.spec and q.domain is p.domain  # only the frame moved
+    a, b = _canonical_principal(q)
+    assert a == pytest.approx(b)
+    a, b = _canonical_principal(p)
+    assert b / a == pytest.approx(100.0) == imbalance(p)  # what the user's box map made of −Δu
+    assert imbalance(q.in_frame(q.spec.box)) == imbalance(p)  # of the user's box, whatever the frame
+
+
+def test_anisotropic_operator_on_a_square_stretches_the_other_way():
+    p = _problem(((0, 1), (0, 1)), expr="-0.01*uxx - uyy")
+    (x0, x1), (y0, y1) = frame = balanced_frame(p)
+    assert (x0, x1) == pytest.approx((0.0, 1.0)) and (y1 - y0) == pytest.approx(10.0)
+    assert (y0 + y1) / 2 == pytest.approx(0.5) and covers(frame, p.spec.box)
+    a, b = _canonical_principal(balanced(p))
+    assert a == pytest.approx(b)
+
+
+def test_balanced_or_unbalanceable_problems_keep_the_box():
+    square = _problem(((-1, 1), (-1, 1)), expr="-2*uxx - 2*uyy + u")
+    assert balanced_frame(square) == ((-1.0, 1.0), (-1.0, 1.0)) and imbalance(square) == 1.0
+    no_yy = _problem(((0, 4), (0, 1)), expr="-uxx + uy")
+    assert balanced_frame(no_yy) == ((0.0, 4.0), (0.0, 1.0)) and imbalance(no_yy) == 1.0
+    heat = build_problem(Spec.model_validate({
+        "name": "heat", "coords": ["x", "t"], "box": [[0, 8], [0, 1]],
+        "geometry": {"primitives": {"r": {"type": "rectangle", "min": [0, 0], "max": [8, 1]}}},
+        "operator": {"expr": "ut - uxx", "source": "0"},
+        "bcs": [{"type": "dirichlet", "on": ["r.left", "r.right"], "value": "0"},
+                {"type": "initial_value", "on": "r.bottom", "value": "sin(pi*x/8)"}]}))
+    assert balanced_frame(heat) == ((0.0, 8.0), (0.0, 1.0))  # time and space share no unit
+    assert imbalance(heat) == 1.0
+
+
+def test_variable_coefficients_are_balanced_on_their_mean_size():
+    p = _problem(((0, 1), (0, 4)), expr="-(1 + x)*uxx - (1 + x)*uyy")
+    cxx, cyy = principal_sizes(p)
+    assert cxx == pytest.approx(cyy) and 1.2 < cxx < 1.8  # the mean of 1 + x over the domain
+    assert _flat(balanced_frame(p)) == pytest.approx([-1.5, 2.5, 0.0, 4.0])
+
+
+def test_the_physics_is_the_same_in_every_frame():
+    """Collocation rows in another frame describe the same equation: a function's residual at the
+    same user points is the same (chain rule on the coefficients, scaled normals)."""
+    p = _problem(((0, 6), (0, 1)), expr="-uxx - uyy + 0.5*ux")
+    q = balanced(p)
+
+    def residual(problem):
+        gen = torch.Generator().manual_seed(3)
+        col = sample_problem(problem, 64, 32, generator=gen, dtype=torch.float64)
+        user = problem.map.to_user(col.interior)
+        x, y = user[:, 0], user[:, 1]
+        sx, sy = (1 / s for s in problem.map.scale)  # dx/dX
+        # u = sin(x) cos(2y): derivatives in canonical coordinates by the chain rule
+        sin, cos = torch.sin(x), torch.cos(x)
+        s2, c2 = torch.sin(2 * y), torch.cos(2 * y)
+        terms = torch.stack([sin * c2, sx * cos * c2, -2 * sy * sin * s2, -sx * sx * sin * c2,
+                             -4 * sy * sy * sin * c2, -2 * sx * sy * cos * s2], -1)
+        return user, (col.coeffs * terms).sum(-1)
+
+    (up, rp), (uq, rq) = residual(p), residual(q)
+    def lu(u):  # −Δu + 0.5 u_x of sin(x) cos(2y)
+        return (5 * torch.sin(u[:, 0]) + 0.5 * torch.cos(u[:, 0])) * torch.cos(2 * u[:, 1])
+
+    torch.testing.assert_close(rp, lu(up))
+    torch.testing.assert_close(rq, lu(uq))
+    assert bool((q.map.to_canonical(uq)[:, 1].abs() <= 1 / 6 + 1e-12).all())  # a band of the frame
+
+
+def test_covers():
+    box = ((0.0, 10.0), (0.0, 1.0))
+    assert covers(((0.0, 10.0), (-4.5, 5.5)), box) and covers(box, box)
+    assert not covers(((0.0, 9.0), (-4.5, 5.5)), box)
+    assert not covers(((0.0, 10.0), (0.2, 5.5)), box)
+    assert math.isclose(balanced_frame(_problem(((0, 10), (0, 1))))[1][1], 5.5)
