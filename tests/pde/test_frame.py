@@ -113,3 +113,11 @@ def test_covers():
     assert not covers(((0.0, 9.0), (-4.5, 5.5)), box)
     assert not covers(((0.0, 10.0), (0.2, 5.5)), box)
     assert math.isclose(balanced_frame(_problem(((0, 10), (0, 1))))[1][1], 5.5)
+
+
+def test_check_says_the_frame_of_an_elongated_box():
+    from hyperpino.pde.check import summary
+
+    text = summary(_problem(((0, 10), (0, 1))))
+    assert "frame        from scratch [0, 10] × [-4.5, 5.5]: isotropic there (the box map: 100:1)" in text
+    assert "frame" not in summary(_problem(((0, 2), (0, 2))))
