@@ -36,7 +36,7 @@ def summary(problem: Problem) -> str:
         )
     if op.is_constant and (ratio := imbalance(problem)) > 1 + 1e-9:  # variable ones need torch
         (a0, a1), (b0, b1) = balanced_frame(problem)
-        lines.append(f"  frame        from scratch [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}]: isotropic there "
+        lines.append(f"  frame        [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] for the PINN: isotropic there "
                      f"(the box map: {ratio:.3g}:1)")
     lines.append(f"  source       f = {show(problem.source)}")
     d = problem.domain

@@ -56,8 +56,9 @@ class Problem:
     final_pieces: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
     frame: tuple[tuple[float, float], tuple[float, float]] | None = None
-    """The box mapped onto [-1, 1]² (:attr:`map`); None: the spec's ``box``. A PINN trained from
-    scratch may work in another frame (:mod:`hyperpino.pde.frame`); data stay in user coordinates."""
+    """The box mapped onto [-1, 1]² (:attr:`map`); None: the spec's ``box``. ``solve`` poses a problem
+    in the frame where its operator is isotropic (:mod:`hyperpino.pde.frame`); data stay in user
+    coordinates, and the evaluation grid on the spec's box."""
 
     @property
     def name(self) -> str:

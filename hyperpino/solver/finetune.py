@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from hyperpino.errors import HyperpinoError
-from hyperpino.pde.frame import covers
+from hyperpino.pde.frame import framed_for
 from hyperpino.pde.problem import SpecLike, build_problem
 from hyperpino.pinn.fit import FitConfig, fit_pinn
 from hyperpino.pinn.history import Stage, Step, StopReason
@@ -73,13 +73,7 @@ def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config
     if not isinstance(ens, PINNEnsemble):
         raise HyperpinoError("finetune: expected a PINNEnsemble (from generate/refine), got "
                              f"{type(ens).__name__}")
-    if ens.box != problem.map.box:
-        # a PINN trained from scratch may work in another frame (hyperpino.pde.frame); any frame
-        # around the problem's box serves, one that leaves part of the box out is a mismatch
-        if not covers(ens.box, problem.spec.box):
-            raise HyperpinoError(f"finetune: the PINN was made for the box {ens.box}, which does not "
-                                 f"cover the problem {problem.name}'s box {problem.map.box}")
-        problem = problem.in_frame(ens.box)
+    problem = framed_for(problem, ens.box, "finetune")  # the PINN's frame (hyperpino.pde.frame)
     cfg = replace(config, **overrides) if config is not None else finetune_config(steps, **overrides)
     if cfg.target_error is not None and reference is None:
         raise HyperpinoError("finetune: a target error needs a reference solution")

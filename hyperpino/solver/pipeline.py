@@ -27,7 +27,7 @@ import torch
 from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError, OutOfFamilyError
 from hyperpino.model.hypino import BUNDLED, HyPINO
-from hyperpino.pde.frame import balanced, imbalance
+from hyperpino.pde.frame import balanced
 from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.pde.residual import operator_residual
 from hyperpino.pinn.fit import FitConfig, GridEvaluator, scratch_config
@@ -104,14 +104,14 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     stopped: dict[Stage, StopReason] = {}
     info = {"device": str(dev), "route": "scratch" if scratch else "hypino"}
     size = None  # the scratch PINN's output scale
+    # the PINN (and the model's view of the problem) works in the frame where the operator is
+    # isotropic (hyperpino.pde.frame); the grid, the reference and the outputs stay the user's
+    problem = balanced(problem)
+    if problem.frame != tuple(tuple(float(v) for v in side) for side in problem.spec.box):
+        (a0, a1), (b0, b1) = problem.frame
+        say(f"{problem.name}: the PINN works in the frame [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] around the "
+            "box, where the operator is isotropic")
     if scratch:
-        # a network from scratch owes nothing to the model's raster: it trains in the frame where
-        # the operator is isotropic (hyperpino.pde.frame); grid and reference stay the user's
-        problem = balanced(problem)
-        if problem.frame != tuple(tuple(float(v) for v in side) for side in problem.spec.box):
-            (a0, a1), (b0, b1) = problem.frame
-            say(f"{problem.name}: the PINN works in the frame [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] around the "
-                "box, where the operator is isotropic")
         config = PINNConfig()
         torch.manual_seed(opts.seed)
         # the member answers in units of the solution's estimated size (hyperpino.pinn.scale)
@@ -195,8 +195,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     timings["solve"] = time.perf_counter() - t_start
     advice = next_step(final["residual"], final["bc_residual"], trained=opts.trains or scratch,
                        refine_no_gain=stopped.get(Stage.REFINE) is StopReason.NO_GAIN,
-                       zero_data=final["zero_data"], u_rms=final["u_rms"],
-                       elongated=not scratch and imbalance(problem) >= ELONGATED)
+                       zero_data=final["zero_data"], u_rms=final["u_rms"])
     if advice:
         notes.append(advice)
     info.update(options=opts.to_json(), dtype=str(ens.weights.dtype).removeprefix("torch."))
@@ -234,34 +233,19 @@ fine-tuning start's were all above it (poisson_C after 5 s: residuals 0.38 and 0
 0.50, rel. L2 0.62 from 0.56): there the residuals and the error disagree, so the summary says so."""
 
 
-ELONGATED = 4.0
-"""An :func:`~hyperpino.pde.frame.imbalance` from this on (a 2 × 1 box for −Δu): the model's PINN
-computes in a frame that makes the operator anisotropic, a PINN from scratch does not. Measured
-(one thread, 2026-12-07), fine-tuned from the model vs from scratch: a 10 × 1 channel for 60 s rel. L2
-0.50 vs 1.2e-4; a 4 × 1 strip for 30 s 1.0e-2 vs 1.6e-3; −0.01 u_xx − u_yy on the unit square for
-30 s 8.4e-3 vs 5.4e-4."""
-
-
 def next_step(residual: float, bc_residual: float, *, trained: bool, refine_no_gain: bool,
-              zero_data: bool = False, u_rms: float = math.nan, elongated: bool = False) -> str | None:
+              zero_data: bool = False, u_rms: float = math.nan) -> str | None:
     """The summary's advice on the answer's relative residuals (None when there is none to give):
     a warning above :data:`UNSOLVED`, naming the options that train further; else, when refinement
     stopped helping and nothing trained, how to go further. With ``zero_data`` (source and boundary
     data zero) the solution is u = 0, the answer's error is its RMS ``u_rms``, and the relative
-    residuals (ratios of what is left of u) say nothing: the advice gives that RMS instead. With
-    ``elongated`` (the model's route on a box of :data:`ELONGATED` imbalance) an unsolved answer is
-    pointed to ``--from-scratch``."""
+    residuals (ratios of what is left of u) say nothing: the advice gives that RMS instead."""
     if zero_data and math.isfinite(u_rms):
         return (f"the source and the boundary data are all zero, so u = 0 solves the problem and the "
                 f"answer's error is its RMS, {u_rms:.2g} (relative residuals say nothing here)")
     go_on = "--time-budget 60s or --tol-residual 1e-3"
     if not (residual <= UNSOLVED and bc_residual <= UNSOLVED):  # a NaN in either included
         # a run that trained may already have had 60 s: it is told to give more, not a fixed figure
-        if elongated:  # the model's frame is the limit: more fine-tuning is not the way
-            return (f"the answer does not solve the problem yet (relative residuals: PDE {residual:.2g}, "
-                    f"boundary {bc_residual:.2g}; above {UNSOLVED:g}); the box is elongated for this "
-                    "operator, which the model's PINN does not learn well: --from-scratch trains one in a "
-                    "frame where the operator is isotropic")
         return (f"the answer does not solve the problem yet (relative residuals: PDE {residual:.2g}, "
                 f"boundary {bc_residual:.2g}; above {UNSOLVED:g}): "
                 + ("train longer, a larger --time-budget or --tol-residual 1e-3" if trained

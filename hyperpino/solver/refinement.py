@@ -28,6 +28,7 @@ from hyperpino.model.inputs import Inputs, error_inputs
 from hyperpino.model.output_layer import Rows, solve_output_layer
 from hyperpino.pde import geometry as geo
 from hyperpino.pde.collocation import sample_problem
+from hyperpino.pde.frame import framed_for
 from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.pde.residual import (
     Derivatives,
@@ -200,11 +201,12 @@ def refine_many(model: HyPINO, problems: Sequence[Problem], ensembles: Sequence[
                     **errors)
 
     for i, (problem, ens) in enumerate(zip(problems, ensembles, strict=True)):
-        if ens.box != problem.map.box:
-            raise HyperpinoError(f"refine: the PINN was made for the box {ens.box}, the problem "
-                                 f"{problem.name} has {problem.map.box}")
-        if inputs is None:
+        if inputs is None:  # rasterised here, in the PINN's frame (hyperpino.pde.frame)
+            problem = framed_for(problem, ens.box, "refine")
             check_in_family(problem)
+        elif ens.box != problem.map.box:
+            raise HyperpinoError(f"refine: the PINN was made for the box {ens.box}, the inputs for "
+                                 f"{problem.name}'s frame {problem.map.box}")
         inputs_i = (inputs_of(model, [problem]) if inputs is None else inputs[i]).to(dev)
         probe = ResidualProbe(problem, inputs_i, model.target, n_interior=n_interior,
                               n_boundary=n_boundary, seed=seed)

@@ -119,5 +119,5 @@ def test_check_says_the_frame_of_an_elongated_box():
     from hyperpino.pde.check import summary
 
     text = summary(_problem(((0, 10), (0, 1))))
-    assert "frame        from scratch [0, 10] × [-4.5, 5.5]: isotropic there (the box map: 100:1)" in text
+    assert "frame        [0, 10] × [-4.5, 5.5] for the PINN: isotropic there (the box map: 100:1)" in text
     assert "frame" not in summary(_problem(((0, 2), (0, 2))))

@@ -11,6 +11,7 @@ from hyperpino.errors import CheckpointError, OutOfFamilyError
 from hyperpino.examples import examples_dir
 from hyperpino.model import HyPINO
 from hyperpino.model.inputs import problem_inputs
+from hyperpino.pde.frame import balanced
 from hyperpino.pde.problem import build_problem
 from hyperpino.solver import PINNEnsemble, generate
 
@@ -18,6 +19,9 @@ from hyperpino.solver import PINNEnsemble, generate
 def test_generate_is_the_model_prediction_in_user_coordinates(tiny):
     problem = build_problem(examples_dir() / "advection_diffusion.toml")  # box [0, 4] x [0, 1]
     pinn = hyperpino.generate(tiny, problem, solve_output=False)
+    # the model sees the problem, and the PINN computes, in the balanced frame (hyperpino.pde.frame)
+    problem = balanced(problem)
+    assert pinn.box == problem.map.box == ((0.0, 4.0), (-1.5, 2.5))
     assert isinstance(pinn, PINNEnsemble) and isinstance(pinn, torch.nn.Module) and len(pinn) == 1
     x = torch.rand(50, 2) * torch.tensor([4.0, 1.0])
     with torch.no_grad():
