@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hyperpino.errors import printable
-from hyperpino.pde.frame import balanced_frame, imbalance
+from hyperpino.pde.frame import MODEL_STRETCH, balanced_frame, imbalance
 from hyperpino.pde.problem import Problem, show
 
 
@@ -34,10 +34,14 @@ def summary(problem: Problem) -> str:
         lines.append(
             "  canonical    " + ", ".join(f"{t}: {c:.6g}" for t, c in zip(TERMS, canon, strict=True) if c)
         )
-    if op.is_constant and (ratio := imbalance(problem)) > 1 + 1e-9:  # variable ones need torch
+    if (ratio := imbalance(problem)) > 1 + 1e-9:  # torch only for variable coefficients (imported by then)
         (a0, a1), (b0, b1) = balanced_frame(problem)
         lines.append(f"  frame        [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] for the PINN: isotropic there "
                      f"(the box map: {ratio:.3g}:1)")
+        if ratio > MODEL_STRETCH ** 2:
+            (a0, a1), (b0, b1) = balanced_frame(problem, MODEL_STRETCH)
+            lines.append(f"               [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] for the model (its raster "
+                         f"widens the box at most {MODEL_STRETCH:g}×)")
     lines.append(f"  source       f = {show(problem.source)}")
     d = problem.domain
     csg = s.geometry.csg or next(iter(s.geometry.primitives))

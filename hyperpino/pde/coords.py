@@ -1,6 +1,8 @@
-"""The affine map from the user's box onto the canonical square [-1, 1]².
+"""The affine map from a box onto the canonical square [-1, 1]².
 
-HyPINO and the rasterised model inputs live on [-1, 1]²; users pose problems on any box. The map
+HyPINO and the rasterised model inputs live on [-1, 1]²; users pose problems on any box, and a
+problem is mapped from its frame (:mod:`hyperpino.pde.frame`: the box, or a box around it where the
+operator is isotropic). The map
 ``X = s ⊙ x + b`` with ``s = 2 / (x1 − x0)`` per axis is kept with the problem, so points go both
 ways and derivatives follow by the chain rule: ``∂/∂x = s_x ∂/∂X``.
 """

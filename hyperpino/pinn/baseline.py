@@ -41,7 +41,9 @@ def run_baseline(problem: Problem, *, budget: float = 600.0, tol: float | None =
                  out_dir: str | Path = "baseline_out", seed: int = 0, device: str = "auto",
                  dtype: str = "float32", threads: int | None = 1, quiet: bool = False,
                  config: FitConfig | None = None, reference=None) -> dict:
-    """Train from scratch for ``budget`` seconds (or to ``tol``); returns history and summary.
+    """Train from scratch for ``budget`` seconds (or to ``tol``); returns ``history``, ``summary``,
+    ``model`` and ``problem``: the problem in the frame the model trained in (evaluate the model at
+    user points ``p`` as ``model(result["problem"].map.to_canonical(p))``).
 
     ``threads`` sets torch's CPU threads for this process: the small PINN trains fastest on one
     thread, and several threads fight over shared cores.
@@ -59,7 +61,8 @@ def run_baseline(problem: Problem, *, budget: float = 600.0, tol: float | None =
         print(HEADER)
     show = None if quiet else (lambda e: print(format_row(e), flush=True))
     # a fresh network trains in the frame where the operator is isotropic (hyperpino.pde.frame)
-    res = fit_pinn(balanced(problem), config=cfg, reference=ref, callback=show)
+    problem = balanced(problem)
+    res = fit_pinn(problem, config=cfg, reference=ref, callback=show)
     kept = res.best or res.history[-1]
     best = min((_n(e.rel_l2) for e in res.history), default=math.inf)
     summary = {"name": problem.name, "stopped": res.stopped.code, "stopped_message": res.stopped.message,
@@ -78,7 +81,8 @@ def run_baseline(problem: Problem, *, budget: float = 600.0, tol: float | None =
         print(f"stopped: {res.stopped.message} after {res.train_time:.1f} s; kept rel_l2 "
               f"{_n(kept.rel_l2):.3e}, best seen {best:.3e}; wrote {out}/baseline.json, "
               f"{out}/baseline.png", file=sys.stdout)
-    return {"history": res.history, "summary": summary, "model": res.model}
+    # the model maps problem.map's canonical points: the frame it trained in
+    return {"history": res.history, "summary": summary, "model": res.model, "problem": problem}
 
 
 def _plot(history: list[Step], path: Path, name: str, tol: float | None) -> None:

@@ -4,7 +4,7 @@ HyPINO's answer to a problem is a target PINN on the canonical square, multiplie
 scale of the input normalisation; iterative refinement adds one "delta" PINN per step (Bischof et
 al. 2025, HyPINO, arXiv 2509.05117, §4 of the brief: the reference's ``Ensemble``). Here
 
-    u(x) = Σ_k w_k · u_k(X),    X = s ⊙ x + b   (the problem's box map, :class:`BoxMap`),
+    u(x) = Σ_k w_k · u_k(X),    X = s ⊙ x + b   (the map of the problem's frame, :class:`BoxMap`),
 
 with ``u_k`` plain :class:`~hyperpino.pinn.network.ModifiedMLP` members and fixed weights ``w_k`` (the
 output scales). :class:`CanonicalEnsemble` is the sum on canonical points, what the PINN trainer
@@ -70,8 +70,9 @@ class CanonicalEnsemble(nn.Module):
 class PINNEnsemble(nn.Module):
     """The solution of one problem in the user's coordinates: ``x (N, 2) -> u (N, 1)``.
 
-    ``canonical`` is the :class:`CanonicalEnsemble` on [-1, 1]²; ``box`` the problem's box, whose
-    affine map onto [-1, 1]² is applied first. Any leading shape ``(..., 2)`` works.
+    ``canonical`` is the :class:`CanonicalEnsemble` on [-1, 1]²; ``box`` the problem's frame (its box,
+    or a box around it where the operator is isotropic: :mod:`hyperpino.pde.frame`), whose affine
+    map onto [-1, 1]² is applied first. Any leading shape ``(..., 2)`` works.
     """
 
     map_scale: Tensor

@@ -13,8 +13,9 @@ HDF5 layout (written to a temporary file and renamed into place, like every hype
   attribute;
 * ``stopped``: one attribute per phase that ran (``refine``, ``finetune``, ``scratch``) with the
   :class:`~hyperpino.pinn.history.StopReason`'s code, and ``<phase>_message`` with its message;
-* ``pinn/<parameter> (K, *shape)``, ``pinn/weights (K,)``, attributes ``box`` and ``pinn_config``
-  (the same content as the exported safetensors);
+* ``pinn/<parameter> (K, *shape)``, ``pinn/weights (K,)``, attributes ``box`` (the frame the PINN
+  maps onto [-1, 1]², :mod:`hyperpino.pde.frame`; the spec's box where that is balanced) and
+  ``pinn_config`` (the same content as the exported safetensors);
 * root attributes: ``name``, ``spec`` (canonical JSON), ``summary`` (JSON), ``package_version``.
 """
 

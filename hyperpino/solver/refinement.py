@@ -268,9 +268,10 @@ def refine(model: HyPINO, specs: SpecLike | Sequence[SpecLike], pinns: PINNEnsem
 
 def diagnose(problem: Problem, ens: PINNEnsemble, *, n_interior: int = 2048, n_boundary: int = 1024,
              seed: int = 0) -> dict:
-    """:meth:`ResidualProbe.residuals` of a finished ensemble (any device and dtype)."""
+    """:meth:`ResidualProbe.residuals` of a finished ensemble (any device and dtype), in its frame."""
     from hyperpino.model.target import TargetPINN
 
+    problem = framed_for(problem, ens.box, "diagnose")
     theta, weights = ens.theta()
     probe = ResidualProbe(problem, None, TargetPINN(ens.config).to(weights.device), n_interior=n_interior,
                           n_boundary=n_boundary, seed=seed, device=weights.device, dtype=weights.dtype)

@@ -100,11 +100,14 @@ class Validator:
     held-out manufactured problems (median relative L2 of u at their interior points; 0: none).
     Problems are rasterised once on the model's grid. The figures are those of the zero-shot
     answer users get (output layer solved by least squares, :mod:`hyperpino.model.output_layer`);
-    ``…_raw`` keys hold the generated output layer's (the published HyPINO's answer).
+    ``…_raw`` keys hold the generated output layer's (the published HyPINO's answer). Each example
+    is posed in the frame ``solve`` gives the model (:mod:`hyperpino.pde.frame`; wave's is wider than
+    its box); the reference points, canonical in the box's frame as stored, are mapped into it.
     """
 
     def __init__(self, names: tuple[str, ...], grid: int, *, max_points: int = 4096, heldout: int = 0,
                  references: Path | None = REFERENCES):
+        from hyperpino.pde.frame import MODEL_STRETCH, balanced
         from hyperpino.pde.problem import build_problem
         from hyperpino.pde.spec_io import spec_digest
 
@@ -116,8 +119,9 @@ class Validator:
                 _, pts, ref = reference_points(name, max_points)
             else:
                 pts, ref = found
-            self.cases.append(_Case(name, problem_inputs(problem, grid), torch.from_numpy(pts).float(), ref,
-                                    problem_rows(problem)))
+            framed = balanced(problem, MODEL_STRETCH)
+            pts = framed.map.to_canonical(problem.map.to_user(torch.from_numpy(pts).double())).float()
+            self.cases.append(_Case(name, problem_inputs(framed, grid), pts, ref, problem_rows(framed)))
         self.heldout = heldout_problems(heldout, grid) if heldout else None
 
     @torch.no_grad()

@@ -8,7 +8,14 @@ import pytest
 import torch
 
 from hyperpino.pde.collocation import sample_problem
-from hyperpino.pde.frame import balanced, balanced_frame, covers, imbalance, principal_sizes
+from hyperpino.pde.frame import (
+    MODEL_STRETCH,
+    balanced,
+    balanced_frame,
+    covers,
+    imbalance,
+    principal_sizes,
+)
 from hyperpino.pde.problem import build_problem
 from hyperpino.pde.spec import Spec
 
@@ -68,8 +75,21 @@ def test_balanced_or_unbalanceable_problems_keep_the_box():
         "operator": {"expr": "ut - uxx", "source": "0"},
         "bcs": [{"type": "dirichlet", "on": ["r.left", "r.right"], "value": "0"},
                 {"type": "initial_value", "on": "r.bottom", "value": "sin(pi*x/8)"}]}))
-    assert balanced_frame(heat) == ((0.0, 8.0), (0.0, 1.0))  # time and space share no unit
+    assert balanced_frame(heat) == ((0.0, 8.0), (0.0, 1.0))  # no u_tt: time and space share no unit
     assert imbalance(heat) == 1.0
+
+
+def test_the_wave_speed_is_the_unit_of_a_wave_problem():
+    from hyperpino.examples import examples_dir
+
+    wave = build_problem(examples_dir() / "wave.toml")  # u_tt = 4 u_xx on [0, 1]²
+    assert imbalance(wave) == pytest.approx(4.0)
+    assert _flat(balanced_frame(wave)) == pytest.approx([-0.5, 1.5, 0.0, 1.0])
+    q = balanced(wave)
+    a, b = _canonical_principal(q)
+    assert a == pytest.approx(b)
+    # the initial edge is still the box's t = 0 edge, whatever the frame
+    assert q.initial_pieces == wave.initial_pieces == ("box.bottom",)
 
 
 def test_variable_coefficients_are_balanced_on_their_mean_size():
@@ -121,3 +141,33 @@ def test_check_says_the_frame_of_an_elongated_box():
     text = summary(_problem(((0, 10), (0, 1))))
     assert "frame        [0, 10] × [-4.5, 5.5] for the PINN: isotropic there (the box map: 100:1)" in text
     assert "frame" not in summary(_problem(((0, 2), (0, 2))))
+    thin = summary(_problem(((0, 1), (0, 1)), expr="-0.0001*uxx - uyy"))
+    assert "frame        [0, 1] × [-49.5, 50.5] for the PINN" in thin
+    assert "[0, 1] × [-4.5, 5.5] for the model (its raster widens the box at most 10×)" in thin
+
+
+def test_the_models_frame_widens_the_box_at_most_model_stretch():
+    # −1e-4 u_xx − u_yy: the full balance widens the box 100× (a PINN from scratch takes it); the
+    # model's raster would hold no row of the domain there, so its frame stops at MODEL_STRETCH
+    p = _problem(((0, 1), (0, 1)), expr="-0.0001*uxx - uyy")
+    assert _flat(balanced_frame(p)) == pytest.approx([0.0, 1.0, -49.5, 50.5])
+    assert _flat(balanced_frame(p, MODEL_STRETCH)) == pytest.approx([0.0, 1.0, -4.5, 5.5])
+    strip = _problem(((0, 4), (0, 1)))
+    assert balanced_frame(strip, MODEL_STRETCH) == balanced_frame(strip)  # 4× needs no cap
+
+
+def test_the_frame_keeps_the_box_inside_exactly():
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(50):
+        x0, y0, w, h, cx, cy = (float(v) for v in torch.rand(6, generator=gen, dtype=torch.float64))
+        box = ((x0 * 7 - 4, x0 * 7 - 4 + 0.1 + 9 * w), (y0 * 5, y0 * 5 + 0.1 + 20 * h))
+        p = _problem(box, expr=f"-{0.1 + 10 * cx}*uxx - {0.1 + 10 * cy}*uyy")
+        (f0, f1), (g0, g1) = balanced_frame(p)
+        (b0, b1), (d0, d1) = p.spec.box
+        assert f0 <= b0 and b1 <= f1 and g0 <= d0 and d1 <= g1  # no tolerance
+
+
+def test_a_frame_given_by_the_user_is_kept():
+    p = _problem(((0, 10), (0, 1)))
+    mine = p.in_frame(((0, 10), (-1, 2)))
+    assert balanced(mine) is mine and balanced(mine, MODEL_STRETCH) is mine

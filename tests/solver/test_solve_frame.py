@@ -11,11 +11,14 @@ from solve_cases import CHANNEL, write
 
 import hyperpino
 from hyperpino.errors import HyperpinoError
-from hyperpino.pde.frame import imbalance
+from hyperpino.model.channels import CHANNELS, rasterize_problem
+from hyperpino.pde.frame import MODEL_STRETCH, balanced, imbalance
 from hyperpino.pde.problem import build_problem
 from hyperpino.solver import finetune_run, generate, load_pinn, refine, save_pinn
 from hyperpino.solver.ensemble import PINNEnsemble
 from hyperpino.solver.generation import ensembles, inputs_of, predict
+from hyperpino.solver.pipeline import grid_solution
+from hyperpino.solver.refinement import diagnose, refine_many
 
 FRAME = ((0.0, 10.0), (-4.5, 5.5))
 
@@ -77,7 +80,7 @@ def test_a_frame_that_leaves_part_of_the_box_out_is_refused(solved, channel, tin
 def test_the_models_route_works_in_the_same_frame(tiny, channel):
     # the model sees the problem rasterised in the balanced frame (a strip across a square), and its
     # PINN computes there: measured with the bundled model, zero-shot rel. L2 1.00 -> 0.31 and
-    # fine-tuned 60 s 0.50 -> 1.4e-4 on this channel (docs/solve.md)
+    # fine-tuned 60 s 0.50 -> 2.4e-5 on this channel (docs/solve.md)
     lines = []
     result = hyperpino.solve(channel, model=tiny, refine=1, finetune_steps=2, progress=lines.append)
     assert result.info["route"] == "hypino" and result.ensemble.box == FRAME
@@ -98,3 +101,34 @@ def test_a_pinn_in_the_boxs_own_frame_is_refined_and_tuned_in_it(tiny, channel):
     assert refine(tiny, channel, old, iters=1).box == old.box
     assert finetune_run(channel, old, steps=2).ensemble.box == old.box
     assert build_problem(channel).map.box == old.box and imbalance(problem) == pytest.approx(100.0)
+
+
+def test_a_pinn_is_measured_in_its_own_frame(tiny, channel):
+    """``diagnose``, ``grid_solution`` and ``refine`` given the problem in the box's frame and a PINN
+    in the balanced one measure the PINN in its frame (before: a loss 1e5 times too large)."""
+    ens = generate(tiny, channel)
+    user, framed = build_problem(channel), balanced(build_problem(channel), MODEL_STRETCH)
+    assert user.map.box != ens.box == framed.map.box
+    expected = diagnose(framed, ens)
+    assert diagnose(user, ens)["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+    (refined,) = refine_many(tiny, [user], [ens], 0)
+    assert refined.history[0].loss == pytest.approx(expected["loss"], rel=1e-4)
+    *_, res_user = grid_solution(user, ens)
+    *_, res_framed = grid_solution(framed, ens)
+    np.testing.assert_allclose(res_user, res_framed, rtol=1e-5, atol=1e-6)
+
+
+def test_the_model_sees_the_domain_of_a_strongly_anisotropic_problem(tiny, tmp_path):
+    # −1e-4 u_xx − u_yy on the unit square: fully balanced, the domain would be a strip of a hundredth
+    # of the raster, with no pixel; the model's frame widens the box at most MODEL_STRETCH times
+    spec = write(tmp_path / "thin.toml", CHANNEL.replace('name = "channel"', 'name = "thin"')
+                 .replace("box = [[0, 10], [0, 1]]", "box = [[0, 1], [0, 1]]")
+                 .replace("max = [10, 1]", "max = [1, 1]").replace('exact = "x*(10 - x)/2 + 0*y"\n', "")
+                 .replace('expr = "-uxx - uyy"', 'expr = "-0.0001*uxx - uyy"'))
+    ens = generate(tiny, spec)
+    assert ens.box == ((0.0, 1.0), (-4.5, 5.5))
+    images = rasterize_problem(build_problem(spec).in_frame(ens.box), tiny.config.grid)
+    rows = int((images[CHANNELS.index("domain")] > 0.5).any(dim=1).sum())
+    assert rows >= tiny.config.grid // MODEL_STRETCH - 1
+    scratch = hyperpino.solve(spec, from_scratch=True, finetune_steps=2)
+    assert scratch.ensemble.box == ((0.0, 1.0), (-49.5, 50.5))  # no raster: the full balance
