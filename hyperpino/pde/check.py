@@ -34,10 +34,12 @@ def summary(problem: Problem) -> str:
         lines.append(
             "  canonical    " + ", ".join(f"{t}: {c:.6g}" for t, c in zip(TERMS, canon, strict=True) if c)
         )
-    if (ratio := imbalance(problem)) > 1 + 1e-9:  # torch only for variable coefficients (imported by then)
-        (a0, a1), (b0, b1) = balanced_frame(problem)
-        lines.append(f"  frame        [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] for the PINN: isotropic there "
-                     f"(the box map: {ratio:.3g}:1)")
+    # torch only for variable coefficients (imported by then)
+    frame, ratio = balanced_frame(problem), imbalance(problem)
+    if frame != tuple(tuple(float(v) for v in side) for side in s.box):
+        (a0, a1), (b0, b1) = frame
+        why = f"isotropic there (the box map: {ratio:.3g}:1)" if ratio > 1 + 1e-9 else "the domain's extent"
+        lines.append(f"  frame        [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] for the PINN: {why}")
         if ratio > MODEL_STRETCH ** 2:
             (a0, a1), (b0, b1) = balanced_frame(problem, MODEL_STRETCH)
             lines.append(f"               [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] for the model (its raster "

@@ -111,7 +111,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     if problem.frame != tuple(tuple(float(v) for v in side) for side in problem.spec.box):
         (a0, a1), (b0, b1) = problem.frame
         say(f"{problem.name}: the PINN works in the frame [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] around the "
-            "box, where the operator is isotropic")
+            "domain, where the operator is isotropic")
     if scratch:
         config = PINNConfig()
         torch.manual_seed(opts.seed)

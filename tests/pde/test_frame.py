@@ -15,6 +15,7 @@ from hyperpino.pde.frame import (
     covers,
     imbalance,
     principal_sizes,
+    region,
 )
 from hyperpino.pde.problem import build_problem
 from hyperpino.pde.spec import Spec
@@ -171,3 +172,17 @@ def test_a_frame_given_by_the_user_is_kept():
     p = _problem(((0, 10), (0, 1)))
     mine = p.in_frame(((0, 10), (-1, 2)))
     assert balanced(mine) is mine and balanced(mine, MODEL_STRETCH) is mine
+
+
+def test_a_loose_box_is_tightened_to_the_domain():
+    doc = {"name": "loose", "box": [[-3, 3], [-2, 4]],
+           "geometry": {"primitives": {"d": {"type": "disk", "center": [0.5, 1], "radius": 1}}},
+           "operator": {"expr": "-uxx - uyy", "source": "1"},
+           "bcs": [{"type": "dirichlet", "on": "d", "value": "0"}]}
+    p = build_problem(Spec.model_validate(doc))
+    assert region(p) == ((-0.5, 1.5), (0.0, 2.0)) == balanced_frame(p)
+    assert imbalance(p) == 1.0  # the box map itself is isotropic; only the extent changes
+    assert covers(balanced_frame(p), region(p)) and not covers(balanced_frame(p), p.spec.box)
+    from hyperpino.pde.check import summary
+
+    assert "frame        [-0.5, 1.5] × [0, 2] for the PINN: the domain's extent" in summary(p)

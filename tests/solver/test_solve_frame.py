@@ -1,13 +1,13 @@
 """A problem's PINN works in the frame where the operator is isotropic (hyperpino.pde.frame), from
 scratch and from the model: an elongated box is learned, the user's grid and data stay, a saved
-PINN goes on in its own frame, one that does not cover the box is refused."""
+PINN goes on in its own frame, one that does not cover the domain is refused."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from solve_cases import CHANNEL, write
+from solve_cases import CHANNEL, SQUARE_EXACT, write
 
 import hyperpino
 from hyperpino.errors import HyperpinoError
@@ -71,7 +71,7 @@ def test_a_frame_that_leaves_part_of_the_box_out_is_refused(solved, channel, tin
     result, _ = solved
     theta, weights = result.ensemble.theta()
     short = PINNEnsemble.from_theta(theta, weights, ((0.0, 9.0), (-4.5, 5.5)), result.ensemble.config)
-    with pytest.raises(HyperpinoError, match=r"^finetune: .* does not cover the problem channel's box"):
+    with pytest.raises(HyperpinoError, match=r"^finetune: .* does not cover the problem channel's domain"):
         finetune_run(channel, short, steps=2)
     with pytest.raises(HyperpinoError, match=r"^refine: .* does not cover"):
         refine(tiny, channel, short, iters=1)
@@ -132,3 +132,16 @@ def test_the_model_sees_the_domain_of_a_strongly_anisotropic_problem(tiny, tmp_p
     assert rows >= tiny.config.grid // MODEL_STRETCH - 1
     scratch = hyperpino.solve(spec, from_scratch=True, finetune_steps=2)
     assert scratch.ensemble.box == ((0.0, 1.0), (-49.5, 50.5))  # no raster: the full balance
+
+
+def test_the_box_drawn_around_the_domain_does_not_change_the_answer(tmp_path):
+    tight = write(tmp_path / "tight.toml", SQUARE_EXACT)
+    loose = write(tmp_path / "loose.toml",
+                  SQUARE_EXACT.replace("box = [[-1, 1], [-1, 1]]", "box = [[-3, 2], [-2, 4]]"))
+    a = hyperpino.solve(tight, from_scratch=True, finetune_steps=8, dtype="float64")
+    b = hyperpino.solve(loose, from_scratch=True, finetune_steps=8, dtype="float64")
+    assert a.ensemble.box == b.ensemble.box == ((-1.0, 1.0), (-1.0, 1.0))
+    pts = torch.rand(64, 2, dtype=torch.float64) * 2 - 1
+    with torch.no_grad():
+        torch.testing.assert_close(a.ensemble(pts), b.ensemble(pts))
+    assert b.x.min() == -3.0 and b.y.max() == 4.0  # the user's grid
