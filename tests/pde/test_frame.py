@@ -186,3 +186,31 @@ def test_a_loose_box_is_tightened_to_the_domain():
     from hyperpino.pde.check import summary
 
     assert "frame        [-0.5, 1.5] × [0, 2] for the PINN: the domain's extent" in summary(p)
+
+
+def test_boundary_rows_on_a_curved_boundary_are_the_same_in_every_frame():
+    """A Robin condition on an ellipse-like piece (a disk under an anisotropic operator's frame):
+    ``a u + b d·∇_X U`` at the rows of any frame is the user's ``a u + b ∂u/∂n``."""
+    doc = {"name": "disk", "box": [[-1, 1], [-1, 1]],
+           "geometry": {"primitives": {"d": {"type": "disk", "center": [0, 0], "radius": 1}}},
+           "operator": {"expr": "-0.05*uxx - uyy", "source": "1"},
+           "bcs": [{"type": "robin", "on": "d", "a": "2", "b": "1", "value": "x"}]}
+    p = build_problem(Spec.model_validate(doc))
+    q = balanced(p)
+    assert q.map.box != p.map.box  # the frame is wider in x
+
+    def rows(problem):
+        gen = torch.Generator().manual_seed(5)
+        col = sample_problem(problem, 16, 64, generator=gen, dtype=torch.float64)
+        user = problem.map.to_user(col.boundary)
+        x, y = user[:, 0], user[:, 1]
+        grad_user = torch.stack([torch.cos(x) * torch.cos(2 * y), -2 * torch.sin(x) * torch.sin(2 * y)], -1)
+        grad_canon = grad_user / col.boundary.new_tensor(problem.map.scale)  # ∂U/∂X = (dx/dX) ∂u/∂x
+        u = torch.sin(x) * torch.cos(2 * y)
+        flux = (user / user.norm(dim=-1, keepdim=True) * grad_user).sum(-1)  # ∂u/∂n on the unit circle
+        lhs = col.a * u + col.b * (col.direction * grad_canon).sum(-1)
+        return lhs, 2 * u + flux
+
+    for problem in (p, q):
+        got, want = rows(problem)
+        torch.testing.assert_close(got, want)
