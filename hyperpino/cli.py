@@ -174,8 +174,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", help="train: problems per step (default 8; on CUDA 512)")
     p.add_argument("--workers", help="train: data processes of the end-to-end run (default 1; on CUDA ≤ 16)")
     p.add_argument("--model", help="hypino: HyPINO checkpoint (default: the bundled model)")
-    p.add_argument("--only", help="hypino: comma-separated example names (file stems)")
-    p.add_argument("--budget", help="hypino: fine-tuning seconds per problem (default 60, quick 5)")
+    p.add_argument("--only", help="hypino, frame: comma-separated example/problem names")
+    p.add_argument("--budget", help="hypino: fine-tuning seconds per problem (default 60, quick 5); "
+                   "frame: seconds per solve (default 30, quick 5)")
     p.add_argument("--threads", help="hypino: torch CPU threads (default 1; 0 = torch's default)")
     p.set_defaults(func=_cmd_bench)
     return parser

@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "hypino": "HyPINO on the seven benchmarks: zero-shot, refined, fine-tuned, vs a PINN from scratch",
     "pinn": "the PINN from scratch vs DeepXDE's documented examples, 30/60/120 s, one thread each",
     "mixer": "MixER (M = 1, 3, 10) vs naive softmax mixture on ODEBench-10 and Lotka–Volterra (CPU, small)",
+    "frame": "the balanced frame vs the box's own on elongated/anisotropic problems, scratch and model",
 }
 
 
