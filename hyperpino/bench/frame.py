@@ -54,15 +54,15 @@ def problems(names):
 
 def run_one(problem, route: str, frame: str, budget: float, *, reference, model=None) -> dict:
     """One solve: ``route`` "scratch" or "model", ``frame`` "box" or "balanced"; rel. L2 figures."""
-    import hyperpino
+    from hyperpino.solver.pipeline import solve
 
     if frame == "box":
         problem = problem.in_frame(problem.spec.box)
     elif frame != "balanced":
         raise ValueError(f"frame: 'box' or 'balanced', got {frame!r}")
     scratch = route == "scratch"
-    result = hyperpino.solve(problem, model=None if scratch else model, reference=reference, refine=0,
-                             time_budget=budget, from_scratch=scratch, seed=0)
+    result = solve(problem, model=None if scratch else model, reference=reference, refine=0,
+                   time_budget=budget, from_scratch=scratch, seed=0)
     row = {"rel_l2": result.errors["rel_l2"], "frame": [list(side) for side in result.ensemble.box]}
     if not scratch:
         row["zero_shot"] = result.history[0].rel_l2
