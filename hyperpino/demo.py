@@ -33,7 +33,7 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
     from hyperpino.model.hypino import BUNDLED, HyPINO
     from hyperpino.model.plot_inputs import plot_inputs
     from hyperpino.pde.check import plot, summary
-    from hyperpino.pde.frame import MODEL_STRETCH, balanced
+    from hyperpino.pde.frame import model_frame
     from hyperpino.pde.problem import build_problem
     from hyperpino.solver.outputs import save_result
     from hyperpino.solver.pipeline import solve
@@ -58,7 +58,7 @@ def run_demo(out: Path, *, quiet: bool = False, model=None, refine: int = 3, fin
         model = HyPINO.from_preset("small").train(False)
     # The grid from the checkpoint's header, without loading its weights twice.
     g = read_metadata(model)["config"]["grid"] if isinstance(model, Path) else model.config.grid
-    plot_inputs(rasterize_problem(balanced(problem, MODEL_STRETCH), g), out / "inputs.png",
+    plot_inputs(rasterize_problem(model_frame(problem), g), out / "inputs.png",
                 title=f"{problem.name}: model inputs on [-1, 1]² ({g}×{g})")
     result = solve(problem, model=model, refine=refine, finetune_steps=finetune,
                    progress=None if quiet else print)

@@ -26,7 +26,7 @@ from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError
 from hyperpino.files import write_text_atomic
 from hyperpino.model.hypino import BUNDLED, HyPINO
-from hyperpino.pde.frame import MODEL_STRETCH, balanced
+from hyperpino.pde.frame import balanced, model_frame
 from hyperpino.pinn.fit import fit_pinn, scratch_config
 from hyperpino.pinn.history import StopReason
 from hyperpino.solver.finetune import WARMUP, finetune_run
@@ -59,7 +59,7 @@ def _first_below(path: list[tuple[float, float | None]], tol: float) -> float | 
 def bench_problem(model, problem, *, kmax: int, budget: float, device, seed: int = 0,
                   eval_every: int = 100, say: Callable[[str], None] = lambda s: None) -> dict:
     """One row of the table (see the module docstring); raises HyperpinoError when it cannot run."""
-    user, problem = problem, balanced(problem, MODEL_STRETCH)  # the frames of `solve` (hyperpino.pde.frame)
+    user, problem = problem, model_frame(problem)  # the frames of `solve` (hyperpino.pde.frame)
     ref = reference_for(problem)
     if ref is None:
         raise HyperpinoError("no reference solution available")

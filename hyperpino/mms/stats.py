@@ -135,11 +135,11 @@ def example_features(path: str | Path, *, grid: int = 64, reference: bool = True
     (``reference=False``: size n/a and the frequency from the source)."""
     from hyperpino.model.channels import rasterize_problem
     from hyperpino.pde.expr_torch import to_torch
-    from hyperpino.pde.frame import MODEL_STRETCH, balanced
+    from hyperpino.pde.frame import model_frame
     from hyperpino.pde.geometry import grid_points
     from hyperpino.pde.problem import build_problem
 
-    problem = balanced(build_problem(path), MODEL_STRETCH)  # what the model sees (hyperpino.pde.frame)
+    problem = model_frame(build_problem(path))  # what the model sees
     m = problem.map
     coeffs = m.canonical_coefficients(torch.tensor(problem.operator.vector(), dtype=torch.float64))
     images = rasterize_problem(problem, grid, dtype=torch.float64)

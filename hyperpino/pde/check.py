@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hyperpino.errors import printable
-from hyperpino.pde.frame import MODEL_STRETCH, balanced_frame, imbalance
+from hyperpino.pde.frame import MODEL_STRETCH, balanced_frame, imbalance, model_frame
 from hyperpino.pde.problem import Problem, show
 
 
@@ -36,12 +36,12 @@ def summary(problem: Problem) -> str:
         )
     # torch only for variable coefficients (imported by then)
     frame, ratio = balanced_frame(problem), imbalance(problem)
-    if frame != tuple(tuple(float(v) for v in side) for side in s.box):
+    if frame != problem.box:
         (a0, a1), (b0, b1) = frame
         why = f"isotropic there (the box map: {ratio:.3g}:1)" if ratio > 1 + 1e-9 else "the domain's extent"
         lines.append(f"  frame        [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] for the PINN: {why}")
         if ratio > MODEL_STRETCH ** 2:
-            (a0, a1), (b0, b1) = balanced_frame(problem, MODEL_STRETCH)
+            (a0, a1), (b0, b1) = model_frame(problem).map.box
             lines.append(f"               [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] for the model (its raster "
                          f"widens the box at most {MODEL_STRETCH:g}×)")
     lines.append(f"  source       f = {show(problem.source)}")

@@ -56,7 +56,7 @@ def region(problem: Problem) -> Box:
     loosely around the domain would waste the network's input range and the model's pixels
     (helmholtz in [-2, 2]² instead of [-1, 1]², 30 s, one thread: from scratch rel. L2 1.5e-2 →
     2.2e-2, fine-tuned from the model 2.5e-2 → 4.1e-2)."""
-    (x0, x1), (y0, y1) = (tuple(float(v) for v in side) for side in problem.spec.box)
+    (x0, x1), (y0, y1) = problem.box
     (a0, a1), (b0, b1) = problem.domain.geometry.bbox()
     lo_x, hi_x, lo_y, hi_y = max(x0, float(a0)), min(x1, float(a1)), max(y0, float(b0)), min(y1, float(b1))
     if not (lo_x < hi_x and lo_y < hi_y):  # nothing tighter to say
@@ -70,8 +70,8 @@ def _extents(problem: Problem, box: Box | None = None) -> tuple[float, float] | 
     cxx, cyy = principal_sizes(problem)
     if not (cxx > 0 and cyy > 0 and math.isfinite(cxx) and math.isfinite(cyy)):
         return None
-    (x0, x1), (y0, y1) = box or problem.spec.box
-    return (float(x1) - float(x0)) / math.sqrt(cxx), (float(y1) - float(y0)) / math.sqrt(cyy)
+    (x0, x1), (y0, y1) = box or problem.box
+    return (x1 - x0) / math.sqrt(cxx), (y1 - y0) / math.sqrt(cyy)
 
 
 def imbalance(problem: Problem) -> float:
@@ -117,6 +117,12 @@ def balanced(problem: Problem, stretch: float | None = None) -> Problem:
     if problem.frame is not None:
         return problem
     return problem.in_frame(balanced_frame(problem, stretch))
+
+
+def model_frame(problem: Problem) -> Problem:
+    """``problem`` as the model sees it: :func:`balanced` within :data:`MODEL_STRETCH` (generation,
+    refinement and fine-tuning from the model, validation, the input figures)."""
+    return balanced(problem, MODEL_STRETCH)
 
 
 def covers(frame, box, rel: float = 1e-9) -> bool:

@@ -69,9 +69,14 @@ class Problem:
         return self.spec.coords
 
     @cached_property
+    def box(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The spec's ``box`` as floats: where the user's grid and outputs live, whatever the frame."""
+        (x0, x1), (y0, y1) = self.spec.box
+        return ((float(x0), float(x1)), (float(y0), float(y1)))
+
+    @cached_property
     def map(self) -> BoxMap:
-        (x0, x1), (y0, y1) = self.frame or self.spec.box
-        return BoxMap(((float(x0), float(x1)), (float(y0), float(y1))))
+        return BoxMap(self.frame or self.box)
 
     def in_frame(self, box) -> Problem:
         """This problem with ``box ((x0, x1), (y0, y1))`` as the frame mapped onto [-1, 1]²."""

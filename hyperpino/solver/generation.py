@@ -16,7 +16,7 @@ from torch import Tensor
 from hyperpino.model.hypino import BUNDLED as BUNDLED
 from hyperpino.model.inputs import Inputs, problem_inputs
 from hyperpino.model.output_layer import Rows, problem_rows, solve_output_layer
-from hyperpino.pde.frame import MODEL_STRETCH, balanced
+from hyperpino.pde.frame import model_frame
 from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.solver.ensemble import PINNEnsemble
 from hyperpino.solver.problems import check_in_family
@@ -63,8 +63,7 @@ def generate(model: HyPINO, specs: SpecLike | Sequence[SpecLike], *, batch_size:
     generated one (the published HyPINO's answer).
     """
     single = not isinstance(specs, (list, tuple))
-    # each posed in the frame where its operator is isotropic, within the raster's MODEL_STRETCH
-    problems = [balanced(build_problem(s), MODEL_STRETCH) for s in ([specs] if single else specs)]
+    problems = [model_frame(build_problem(s)) for s in ([specs] if single else specs)]
     if not problems:
         return []
     for p in problems:

@@ -27,7 +27,7 @@ import torch
 from hyperpino.devices import pick_device
 from hyperpino.errors import HyperpinoError, OutOfFamilyError
 from hyperpino.model.hypino import BUNDLED, HyPINO
-from hyperpino.pde.frame import MODEL_STRETCH, balanced, framed_for
+from hyperpino.pde.frame import balanced, framed_for, model_frame
 from hyperpino.pde.problem import Problem, SpecLike, build_problem
 from hyperpino.pde.residual import operator_residual
 from hyperpino.pinn.fit import FitConfig, GridEvaluator, scratch_config
@@ -105,11 +105,11 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     info = {"device": str(dev), "route": "scratch" if scratch else "hypino"}
     size = None  # the scratch PINN's output scale
     # the PINN (and the model's view of the problem) works in the frame where the operator is
-    # isotropic (hyperpino.pde.frame), for the model's raster within MODEL_STRETCH; the grid, the
+    # isotropic (hyperpino.pde.frame), for the model's raster within its MODEL_STRETCH; the grid, the
     # reference and the outputs stay the user's
-    problem = balanced(problem, None if scratch else MODEL_STRETCH)
-    if problem.frame != tuple(tuple(float(v) for v in side) for side in problem.spec.box):
-        (a0, a1), (b0, b1) = problem.frame
+    problem = balanced(problem) if scratch else model_frame(problem)
+    if problem.map.box != problem.box:
+        (a0, a1), (b0, b1) = problem.map.box
         say(f"{problem.name}: the PINN works in the frame [{a0:g}, {a1:g}] × [{b0:g}, {b1:g}] around the "
             "domain, where the operator is isotropic")
     if scratch:

@@ -34,8 +34,7 @@ def evaluation_grid(problem: Problem, n: int | None = None) -> tuple[np.ndarray,
     from hyperpino.pde import geometry as geo
 
     n = problem.spec.evaluation.grid if n is None else int(n)
-    box = tuple(tuple(float(v) for v in side) for side in problem.spec.box)
-    grid = geo.grid_points(n, box, dtype=torch.float64)
+    grid = geo.grid_points(n, problem.box, dtype=torch.float64)
     mask = problem.domain.contains(grid).numpy().astype(bool)
     return grid[0, :, 0].numpy(), grid[:, 0, 1].numpy(), mask
 

@@ -107,7 +107,7 @@ class Validator:
 
     def __init__(self, names: tuple[str, ...], grid: int, *, max_points: int = 4096, heldout: int = 0,
                  references: Path | None = REFERENCES):
-        from hyperpino.pde.frame import MODEL_STRETCH, balanced
+        from hyperpino.pde.frame import model_frame
         from hyperpino.pde.problem import build_problem
         from hyperpino.pde.spec_io import spec_digest
 
@@ -119,7 +119,7 @@ class Validator:
                 _, pts, ref = reference_points(name, max_points)
             else:
                 pts, ref = found
-            framed = balanced(problem, MODEL_STRETCH)
+            framed = model_frame(problem)
             pts = framed.map.to_canonical(problem.map.to_user(torch.from_numpy(pts).double())).float()
             self.cases.append(_Case(name, problem_inputs(framed, grid), pts, ref, problem_rows(framed)))
         self.heldout = heldout_problems(heldout, grid) if heldout else None

@@ -68,26 +68,3 @@ grid = 32
 """
 """No solution at all (the flux data do not balance the source) and none unique: the FEM refuses it."""
 
-CHANNEL = """
-name = "channel"
-box = [[0, 10], [0, 1]]
-exact = "x*(10 - x)/2 + 0*y"
-[geometry.primitives.c]
-type = "rectangle"
-min = [0, 0]
-max = [10, 1]
-[operator]
-expr = "-uxx - uyy"
-source = 1
-[[bcs]]
-type = "dirichlet"
-on = ["c.left", "c.right"]
-value = 0
-[[bcs]]
-type = "neumann"
-on = ["c.top", "c.bottom"]
-value = 0
-[evaluation]
-grid = 48
-"""
-"""−Δu = 1 in a 10 × 1 channel, Dirichlet ends, Neumann walls: u = x(10 − x)/2."""

@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from solve_cases import CHANNEL, SQUARE_EXACT, write
+from solve_cases import SQUARE_EXACT, write
 
 import hyperpino
 from hyperpino.errors import HyperpinoError
+from hyperpino.examples import examples_dir
 from hyperpino.model.channels import CHANNELS, rasterize_problem
 from hyperpino.pde.frame import MODEL_STRETCH, balanced, imbalance
 from hyperpino.pde.problem import build_problem
@@ -23,9 +24,29 @@ from hyperpino.solver.refinement import diagnose, refine_many
 FRAME = ((0.0, 10.0), (-4.5, 5.5))
 
 
+THIN = """
+name = "thin"
+box = [[0, 1], [0, 1]]
+[geometry.primitives.s]
+type = "rectangle"
+min = [0, 0]
+max = [1, 1]
+[operator]
+expr = "-0.0001*uxx - uyy"
+source = 1
+[[bcs]]
+type = "dirichlet"
+on = "s.*"
+value = 0
+[evaluation]
+grid = 32
+"""
+"""A strongly anisotropic operator on the unit square (imbalance 1e4)."""
+
+
 @pytest.fixture(scope="module")
-def channel(tmp_path_factory):
-    return write(tmp_path_factory.mktemp("spec") / "channel.toml", CHANNEL)
+def channel():
+    return examples_dir() / "channel.toml"  # −Δu = 1 on 10 × 1, u = x(10 − x)/2
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +142,7 @@ def test_a_pinn_is_measured_in_its_own_frame(tiny, channel):
 def test_the_model_sees_the_domain_of_a_strongly_anisotropic_problem(tiny, tmp_path):
     # −1e-4 u_xx − u_yy on the unit square: fully balanced, the domain would be a strip of a hundredth
     # of the raster, with no pixel; the model's frame widens the box at most MODEL_STRETCH times
-    spec = write(tmp_path / "thin.toml", CHANNEL.replace('name = "channel"', 'name = "thin"')
-                 .replace("box = [[0, 10], [0, 1]]", "box = [[0, 1], [0, 1]]")
-                 .replace("max = [10, 1]", "max = [1, 1]").replace('exact = "x*(10 - x)/2 + 0*y"\n', "")
-                 .replace('expr = "-uxx - uyy"', 'expr = "-0.0001*uxx - uyy"'))
+    spec = write(tmp_path / "thin.toml", THIN)
     ens = generate(tiny, spec)
     assert ens.box == ((0.0, 1.0), (-4.5, 5.5))
     images = rasterize_problem(build_problem(spec).in_frame(ens.box), tiny.config.grid)

@@ -44,7 +44,7 @@ def solve_reference(problem: Problem, h: float | None = None, *, n: int | None =
     h = default_h(problem) if h is None else float(h)
     if not (h > 0 and math.isfinite(h)):
         raise HyperpinoError(f"reference solver: h must be a positive number, got {h}")
-    box = tuple(tuple(float(v) for v in side) for side in problem.spec.box)
+    box = problem.box
     grid = geo.grid_points(n, box, dtype=torch.float64)  # (n, n, 2), row 0 at the top
     mask = problem.domain.contains(grid).numpy()
     x, y = grid[0, :, 0].numpy(), grid[:, 0, 1].numpy()
