@@ -31,18 +31,11 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import Tensor
 
 from hyperpino.pde.collocation import sample_problem
 from hyperpino.pde.problem import Problem
-from hyperpino.pde.residual import Derivatives, operator_residual, robin_residual
+from hyperpino.pinn.spectral import DEGREE, spectral_fit
 
-DEGREE = 12
-"""Total degree of the Chebyshev basis (91 functions)."""
-RIDGE = 1e-10
-"""Ridge strength on the normal equations of unit-norm columns (a ridge relative to the raw columns'
-mean diagonal, which the high-degree second derivatives dominate, drowned the low modes of a
-Helmholtz problem near resonance: 3-16x too small)."""
 MISFIT = 0.9
 """Relative misfit ``‖A c − rhs‖ / ‖rhs‖`` above which the basis does not resolve the problem and
 the estimate is not used. The bundled examples have 0 to 0.79 (helmholtz; the holes of poisson_C
@@ -65,20 +58,8 @@ def solution_scale(problem: Problem, *, w_bc: float = 10.0, seed: int = 0, n_int
     col = sample_problem(problem, n_interior, n_boundary, generator=gen, dtype=torch.float64)
     if not (bool(col.source.any()) or bool(col.g.any())):
         return 0.0
-    with torch.no_grad():
-        inner = chebyshev_basis(col.interior, degree)
-        # the basis functions as K "models" of the residual engine: L φ_j (N, K), B φ_j (Nb, K)
-        lh = operator_residual(inner, col.coeffs[None], 0.0).T
-        bh = robin_residual(chebyshev_basis(col.boundary, degree), col.direction, col.a, col.b, 0.0).T
-        wb = math.sqrt(w_bc)
-        a = torch.cat([lh / math.sqrt(len(lh)), wb * bh / math.sqrt(len(bh))])
-        rhs = torch.cat([col.source / math.sqrt(len(lh)), wb * col.g / math.sqrt(len(bh))])
-        norms = a.norm(dim=0).clamp_min(1e-300)  # unit columns: the ridge weighs every mode alike
-        an = a / norms
-        normal = an.T @ an
-        c = torch.linalg.solve(normal + RIDGE * torch.eye(len(normal), dtype=a.dtype), an.T @ rhs) / norms
-        misfit = float((a @ c - rhs).norm() / rhs.norm())
-        size = float((c @ inner.u).square().mean().sqrt())
+    fit = spectral_fit(col, col.source, col.g, w_bc=w_bc, degree=degree)
+    size, misfit = float(fit.u.square().mean().sqrt()), fit.misfit
     if not (math.isfinite(size) and size > 0) or not misfit <= MISFIT:
         return 1.0
     return size
@@ -106,31 +87,3 @@ def loss_unit(size: float) -> float:
     helmholtz_G 1.7e-2 / 1.8e-2 → 3.7e-2, advection_diffusion 3.0e-3 / 4.3e-3 → 8.6e-3)."""
     lo, hi = TUNED
     return size / min(max(size, lo), hi)
-
-
-def chebyshev_basis(points: Tensor, degree: int) -> Derivatives:
-    """Values and derivatives of the products ``T_i(X) T_j(Y)``, ``i + j ≤ degree``, at
-    ``points (N, 2)``, one basis function per model: ``u (K, N)``, ``grad (K, N, 2)``,
-    ``hess (K, N, 2, 2)`` with ``K = (degree + 1)(degree + 2) / 2``."""
-    tx, ty = _chebyshev(points[:, 0], degree), _chebyshev(points[:, 1], degree)  # (3, degree + 1, N)
-    pairs = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
-    i = torch.tensor([p[0] for p in pairs])
-    j = torch.tensor([p[1] for p in pairs])
-    fx, dfx, ddfx = tx[:, i]
-    fy, dfy, ddfy = ty[:, j]
-    cross = dfx * dfy
-    hess = torch.stack([torch.stack([ddfx * fy, cross], -1), torch.stack([cross, fx * ddfy], -1)], -2)
-    return Derivatives(fx * fy, torch.stack([dfx * fy, fx * dfy], -1), hess)
-
-
-def _chebyshev(x: Tensor, degree: int) -> Tensor:
-    """``T_n(x)``, ``T_n'(x)``, ``T_n''(x)`` for n = 0 … degree by the three-term recurrence
-    (differentiated twice): ``(3, degree + 1, N)``."""
-    t = [torch.ones_like(x), x]
-    d = [torch.zeros_like(x), torch.ones_like(x)]
-    dd = [torch.zeros_like(x), torch.zeros_like(x)]
-    for n in range(1, degree):
-        t.append(2 * x * t[n] - t[n - 1])
-        d.append(2 * t[n] + 2 * x * d[n] - d[n - 1])
-        dd.append(4 * d[n] + 2 * x * dd[n] - dd[n - 1])
-    return torch.stack([torch.stack(v[:degree + 1]) for v in (t, d, dd)])

@@ -32,9 +32,9 @@ away (helmholtz: rel L2 4.5 after 30 steps at lr 1e-3 without it)."""
 @dataclass
 class Finetuned:
     """The fine-tuned ``ensemble`` (the state :mod:`hyperpino.pinn.keep` chooses: never above the
-    start's physics loss on the check set), the trainer's ``history`` (step 0 the start; errors
-    against the reference when one was given), why it stopped, ``best``: the history row of the
-    state kept, and ``w_bc``."""
+    start's physics loss on the check set, nor above its estimated error), the trainer's
+    ``history`` (step 0 the start; errors against the reference when one was given), why it
+    stopped, ``best``: the history row of the state kept, and ``w_bc``."""
 
     ensemble: PINNEnsemble
     history: list[Step] = field(default_factory=list)
@@ -45,6 +45,17 @@ class Finetuned:
     """The boundary weight training ended on, which ranked the states (:mod:`hyperpino.pinn.keep`)."""
     scale: float = 1.0
     """The solution's size the run worked in (:mod:`hyperpino.pinn.scale`)."""
+    estimates: tuple[float, float] | None = None
+    """Estimated relative errors of the start and of the trained state (:mod:`hyperpino.pinn.estimate`)."""
+    start_kept: bool = False
+    """The start came back: the trained state's estimated error was the larger."""
+
+    @property
+    def estimate(self) -> float | None:
+        """The estimated relative error of the state returned (None when it was not estimated)."""
+        if self.estimates is None:
+            return None
+        return self.estimates[0] if self.start_kept else self.estimates[1]
 
 
 def finetune_config(steps: int = 1000, **overrides) -> FitConfig:
@@ -83,7 +94,8 @@ def finetune_run(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, config
                    stage=stage, scale=scale)
     ref = next(ens.canonical.parameters())
     ens.to(device=ref.device, dtype=ref.dtype)  # the box-map buffers follow the members
-    return Finetuned(ens, res.history, res.stopped, res.train_time, res.best, res.w_bc, res.scale)
+    return Finetuned(ens, res.history, res.stopped, res.train_time, res.best, res.w_bc, res.scale,
+                     res.estimates, res.start_kept)
 
 
 def finetune(spec: SpecLike, ens: PINNEnsemble, *, steps: int = 1000, **options) -> PINNEnsemble:

@@ -34,6 +34,7 @@ from hyperpino.pinn.fit import FitConfig, GridEvaluator, scratch_config
 from hyperpino.pinn.history import Stage, Step, StopReason
 from hyperpino.pinn.network import ModifiedMLP, PINNConfig
 from hyperpino.pinn.scale import output_scale
+from hyperpino.solver.answer import pick_answer
 from hyperpino.solver.ensemble import CanonicalEnsemble, PINNEnsemble
 from hyperpino.solver.finetune import WARMUP, finetune_config, finetune_run
 from hyperpino.solver.generation import ensembles, inputs_of, predict
@@ -158,20 +159,15 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         t = time.perf_counter()
         tuned = finetune_run(problem, start, config=cfg, reference=ref, progress=say, stage=stage,
                              scale=size)
-        timings["train" if scratch else "finetune"] = time.perf_counter() - t
         stopped[stage] = tuned.stopped
         members = len(tuned.ensemble)
         history += [dataclasses.replace(e, time=offset + e.time, members=members) for e in tuned.history]
-        # a met tolerance is the user's criterion: that answer stands even where the refined
-        # ensemble had the lower physics loss
-        # both losses with the boundary weight training ended on, which ranked its states
-        tuned_loss = math.inf if tuned.best is None else physics_loss(tuned.best, cfg.w_pde, tuned.w_bc)
-        before = history_loss(history, cfg.w_pde, tuned.w_bc)
-        if scratch or tuned.best is None or tuned.stopped.tolerance or tuned_loss < before:
+        if scratch:
             ens = tuned.ensemble
-        else:
-            notes.append(f"fine-tuning did not lower the physics loss (boundary weight {tuned.w_bc:g}) below "
-                         f"the refined ensemble's ({tuned_loss:.3e} vs {before:.3e}): kept that")
+        else:  # the refined ensemble or fine-tuning's answer (hyperpino.solver.answer)
+            ens, said = pick_answer(problem, ens, tuned, history, w_pde=cfg.w_pde, seed=opts.seed)
+            notes += said
+        timings["train" if scratch else "finetune"] = time.perf_counter() - t
         say(f"{problem.name}: {stage.value} stopped: {tuned.stopped.message}")
 
     t = time.perf_counter()
@@ -254,17 +250,6 @@ def next_step(residual: float, bc_residual: float, *, trained: bool, refine_no_g
     if refine_no_gain and not trained:
         return f"refinement stopped helping; to go further: {go_on} (fine-tuning), or --from-scratch"
     return None
-
-
-def physics_loss(row: Step, w_pde: float, w_bc: float) -> float:
-    """``w_pde · pde_rms² + w_bc · bc_rms²`` of a history row (its check-set measurement)."""
-    return w_pde * row.pde_rms ** 2 + w_bc * row.bc_rms ** 2
-
-
-def history_loss(history: list[Step], w_pde: float, w_bc: float) -> float:
-    """The physics loss of the last zero-shot / refinement row (what fine-tuning has to beat)."""
-    rows = [e for e in history if e.stage in (Stage.ZERO_SHOT, Stage.REFINE)]
-    return physics_loss(rows[-1], w_pde, w_bc) if rows else math.inf
 
 
 def _load(model, dev):

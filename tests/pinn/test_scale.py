@@ -5,30 +5,16 @@ import math
 import numpy as np
 import pytest
 import torch
+from pinn_cases import SQUARE
 
 from hyperpino.errors import HyperpinoError
 from hyperpino.pde.collocation import sample_problem
 from hyperpino.pde.problem import build_problem
 from hyperpino.pinn.fit import FitConfig, GridEvaluator, fit_pinn, losses
 from hyperpino.pinn.network import ModifiedMLP
-from hyperpino.pinn.scale import chebyshev_basis, loss_unit, output_scale, solution_scale
+from hyperpino.pinn.scale import loss_unit, output_scale, solution_scale
+from hyperpino.pinn.spectral import chebyshev_basis
 
-SQUARE = """
-name = "sq"
-box = [[0, 1], [0, 1]]
-exact = "{k}*sin(pi*x)*sin(pi*y)/(2*pi**2)"
-[geometry.primitives.s]
-type = "rectangle"
-min = [0, 0]
-max = [1, 1]
-[operator]
-expr = "-uxx - uyy"
-source = "{k}*sin(pi*x)*sin(pi*y)"
-[[bcs]]
-type = "dirichlet"
-on = "s.*"
-value = "{g}"
-"""
 EXACT_RMS = 0.5 / (2 * math.pi**2)  # RMS of sin(πx) sin(πy) / (2π²) over the unit square
 
 

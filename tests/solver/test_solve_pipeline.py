@@ -153,7 +153,7 @@ def generate_refined(model, spec):
 def test_what_fine_tuning_has_to_beat_is_weighed_as_its_states_were():
     """The refined ensemble's loss is taken with the boundary weight fine-tuning ended on."""
     from hyperpino.pinn.history import Step
-    from hyperpino.solver.pipeline import history_loss
+    from hyperpino.solver.answer import history_loss
 
     rows = [Step(Stage.ZERO_SHOT, 0, 0.0, 0.9 + 10 * 0.3 ** 2, 0.9 ** 0.5, 0.3),
             Step(Stage.REFINE, 1, 1.0, 0.5 + 10 * 0.2 ** 2, 0.5 ** 0.5, 0.2),
