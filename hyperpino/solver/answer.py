@@ -41,8 +41,8 @@ def pick_answer(problem: Problem, before: PINNEnsemble, tuned: Finetuned, histor
     notes = []
     if tuned.start_kept and tuned.estimates is not None:
         start, last = tuned.estimates
-        notes.append(f"fine-tuning's last state had a larger estimated error than its start ({last:.2g} vs "
-                     f"{start:.2g}, from the residuals): it returned its start")
+        notes.append(f"fine-tuning's last state had a larger estimated error than its start ({last:.3g} vs "
+                     f"{start:.3g}, from the residuals): it returned its start")
     if tuned.best is None or tuned.stopped.tolerance:  # nothing measured to compare; the user's criterion
         return tuned.ensemble, notes
     which = "refined" if any(e.stage is Stage.REFINE for e in history) else "zero-shot"
@@ -55,7 +55,7 @@ def pick_answer(problem: Problem, before: PINNEnsemble, tuned: Finetuned, histor
         if mine <= theirs.error:
             return tuned.ensemble, notes
         notes.append(f"fine-tuning's answer had a larger estimated error than the {which} ensemble's "
-                     f"({mine:.2g} vs {theirs.error:.2g}, from the residuals): kept that")
+                     f"({mine:.3g} vs {theirs.error:.3g}, from the residuals): kept that")
         return before, notes
     tuned_loss = physics_loss(tuned.best, w_pde, tuned.w_bc)
     loss_before = history_loss(history, w_pde, tuned.w_bc)
