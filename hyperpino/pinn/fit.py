@@ -429,7 +429,10 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     result.w_bc = weights.w_bc
     given = not fresh and cfg.keep_best and not stopped.tolerance
     if kept is not None and kept is not keeper.start and given:
-        kept = _not_worse_than_start(problem, model, keeper.start, kept, cfg.seed, result)
+        try:
+            kept = _not_worse_than_start(problem, model, keeper.start, kept, cfg.seed, result)
+        except KeyboardInterrupt:  # Ctrl-C during the estimate (a second or so): the loss rule's state
+            stopped = StopReason.INTERRUPTED
     if kept is not None:
         model.load_state_dict(kept.state)
     if fresh:  # a plain network for the caller, the scale folded into its output layer
@@ -444,18 +447,14 @@ def _not_worse_than_start(problem: Problem, model: nn.Module, start: Snapshot, k
     """``kept``, or the ``start`` when its estimated error (:mod:`hyperpino.pinn.estimate`) is the
     smaller: training from given weights never returns an answer it judges worse than what it was
     given. The loss rule alone does not see it (poisson_C fine-tuned 5 s from the model: check loss
-    3.31 → 2.35, rel. L2 0.561 → 0.602; the estimate 0.42 → 0.50). No estimate, no change; a Ctrl-C
-    during it (a second or so) keeps ``kept``."""
+    3.31 → 2.35, rel. L2 0.561 → 0.602; the estimate 0.42 → 0.50). No estimate, no change."""
     errors = []
-    try:
-        for snap in (start, kept):
-            model.load_state_dict(snap.state)
-            est = error_estimate(problem, model, seed=seed)
-            if est is None:
-                return kept
-            errors.append(est.error)
-    except KeyboardInterrupt:
-        return kept
+    for snap in (start, kept):
+        model.load_state_dict(snap.state)
+        est = error_estimate(problem, model, seed=seed)
+        if est is None:
+            return kept
+        errors.append(est.error)
     result.estimates = (errors[0], errors[1])
     result.start_kept = errors[1] > errors[0]
     return start if result.start_kept else kept

@@ -165,8 +165,12 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         if scratch:
             ens = tuned.ensemble
         else:  # the refined ensemble or fine-tuning's answer (hyperpino.solver.answer)
-            ens, said = pick_answer(problem, ens, tuned, history, w_pde=cfg.w_pde, seed=opts.seed)
-            notes += said
+            try:
+                ens, said = pick_answer(problem, ens, tuned, history, w_pde=cfg.w_pde, seed=opts.seed)
+                notes += said
+            except KeyboardInterrupt:  # Ctrl-C while comparing (a second or so): fine-tuning's answer
+                ens = tuned.ensemble
+                stopped[stage] = tuned.stopped = StopReason.INTERRUPTED
         timings["train" if scratch else "finetune"] = time.perf_counter() - t
         say(f"{problem.name}: {stage.value} stopped: {tuned.stopped.message}")
 

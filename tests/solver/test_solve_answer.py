@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import h5py
 import pytest
 import torch
 from solve_cases import SQUARE_EXACT, write
 
 import hyperpino
+from hyperpino.cli import main
 from hyperpino.examples import examples_dir
 from hyperpino.pde.problem import build_problem
+from hyperpino.pinn import fit as fit_module
 from hyperpino.pinn.estimate import error_estimate
 from hyperpino.pinn.history import Stage, Step, StopReason
 from hyperpino.pinn.network import ModifiedMLP, PINNConfig
+from hyperpino.solver import answer as answer_module
 from hyperpino.solver.answer import pick_answer
 from hyperpino.solver.ensemble import CanonicalEnsemble, PINNEnsemble
 from hyperpino.solver.finetune import Finetuned
@@ -53,3 +57,20 @@ def test_the_answer_is_the_one_with_the_smaller_estimated_error(tmp_path):
     # a met tolerance is the user's criterion
     ens, _ = pick_answer(problem, good, _tuned(bad, StopReason.TOL_RESIDUAL), [zero])
     assert ens is bad
+
+
+@pytest.mark.parametrize("where", [fit_module, answer_module])
+def test_ctrl_c_during_the_estimate_writes_the_answer_and_exits_130(where, monkeypatch, tiny_path, tmp_path,
+                                                                   capsys):
+    """The estimates run after training (a second or so): Ctrl-C there is still Ctrl-C, not lost."""
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(where, "error_estimate", interrupt)
+    out = tmp_path / "out"
+    rc = main(["solve", str(write(tmp_path / "sq.toml", SQUARE_EXACT)), "--model", str(tiny_path),
+               "--refine", "0", "--finetune", "40", "--out", str(out), "--no-plot", "--quiet"])
+    assert rc == 130
+    with h5py.File(out / "square_exact.h5") as f:
+        assert f["stopped"].attrs["finetune"] == "interrupted"
+    assert "interrupted" in capsys.readouterr().err
