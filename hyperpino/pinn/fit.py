@@ -25,8 +25,9 @@ with ``seed``: the same points :func:`hyperpino.solver.refinement.diagnose` uses
 trainer reports is what the residual engine measures afterwards). Which measured state is returned
 (``keep_best``): the last, unless an earlier one is better on the check set by more than its
 sampling error, and never one with a higher check loss than the start, the loss taken with the
-boundary weight training ended on (:mod:`hyperpino.pinn.keep`); from given weights, not one whose
-error estimated from its residuals is above the start's either (:mod:`hyperpino.pinn.estimate`).
+boundary weight training ended on (:mod:`hyperpino.pinn.keep`); when fine-tuning (not from a random
+start), not one whose error estimated from its residuals is above the start's either
+(:mod:`hyperpino.pinn.estimate`).
 
 Stopping (:class:`~hyperpino.pinn.history.StopReason`): step budgets, a wall-time budget, the
 relative PDE residual (``tol_residual``, a backward error: see
@@ -174,7 +175,7 @@ class FitResult:
     scale: float = 1.0
     """The solution's size the run worked in (:mod:`hyperpino.pinn.scale`)."""
     estimates: tuple[float, float] | None = None
-    """From given weights: the estimated relative errors (:mod:`hyperpino.pinn.estimate`) of the
+    """Fine-tuning (stage FINETUNE): the estimated relative errors (:mod:`hyperpino.pinn.estimate`) of the
     start and of the state the loss rule chose, when they were compared; None otherwise."""
     start_kept: bool = False
     """The start was returned because the trained state's estimated error was the larger."""
@@ -286,7 +287,8 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     ``reference`` is a :class:`~hyperpino.pde.reference.ReferenceSolution` (or anything with
     ``x, y, u, mask``) for the errors in ``history`` and ``target_error``; ``callback`` receives
     each history row as it is recorded; ``progress`` one line at least every ``progress_every``
-    seconds. ``stage`` labels the rows (default: scratch without a model, else fine-tune).
+    seconds. ``stage`` labels the rows (default: scratch without a model, else fine-tune); fine-tuning
+also returns its start when that one's estimated error is the smaller (module docstring).
     ``scale``: the size of the solution (:func:`~hyperpino.pinn.scale.output_scale`, estimated when
     None); a fresh network's output is multiplied by it, and the training residuals are measured in
     :func:`~hyperpino.pinn.scale.loss_unit` of it, so the optimisers see the problem in units they
@@ -427,7 +429,9 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     # between a measurement and the next
     kept = keeper.choose(stopped, w_bc=weights.w_bc)
     result.w_bc = weights.w_bc
-    given = not fresh and cfg.keep_best and not stopped.tolerance
+    # from weights that answer already (not a fresh network, nor solve's scratch route, whose start is
+    # random): the start is a candidate answer
+    given = stage is Stage.FINETUNE and cfg.keep_best and not stopped.tolerance
     if kept is not None and kept is not keeper.start and given:
         try:
             kept = _not_worse_than_start(problem, model, keeper.start, kept, cfg.seed, result)

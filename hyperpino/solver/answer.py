@@ -41,8 +41,8 @@ def pick_answer(problem: Problem, before: PINNEnsemble, tuned: Finetuned, histor
     notes = []
     if tuned.start_kept and tuned.estimates is not None:
         start, last = tuned.estimates
-        notes.append(f"fine-tuning's last state had a larger estimated error than its start ({last:.3g} vs "
-                     f"{start:.3g}, from the residuals): it returned its start")
+        notes.append(f"fine-tuning's trained state had a larger estimated error than its start "
+                     f"({last:.3g} vs {start:.3g}, from the residuals): it returned its start")
     if tuned.best is None or tuned.stopped.tolerance:  # nothing measured to compare; the user's criterion
         return tuned.ensemble, notes
     which = "refined" if any(e.stage is Stage.REFINE for e in history) else "zero-shot"

@@ -103,6 +103,7 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
 
     history: list[Step] = []
     stopped: dict[Stage, StopReason] = {}
+    answered: Step | None = None
     info = {"device": str(dev), "route": "scratch" if scratch else "hypino"}
     size = None  # the scratch PINN's output scale
     # the PINN (and the model's view of the problem) works in the frame where the operator is
@@ -161,7 +162,11 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
                              scale=size)
         stopped[stage] = tuned.stopped
         members = len(tuned.ensemble)
-        history += [dataclasses.replace(e, time=offset + e.time, members=members) for e in tuned.history]
+        before = history[-1] if history else None
+        rows = [dataclasses.replace(e, time=offset + e.time, members=members) for e in tuned.history]
+        history += rows
+        # the row of the state fine-tuning returned (its start, when the estimate kept that)
+        answered = next((r for e, r in zip(tuned.history, rows, strict=True) if e is tuned.best), None)
         if scratch:
             ens = tuned.ensemble
         else:  # the refined ensemble or fine-tuning's answer (hyperpino.solver.answer)
@@ -171,6 +176,8 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
             except KeyboardInterrupt:  # Ctrl-C while comparing (a second or so): fine-tuning's answer
                 ens = tuned.ensemble
                 stopped[stage] = tuned.stopped = StopReason.INTERRUPTED
+            if ens is not tuned.ensemble:
+                answered = before
         timings["train" if scratch else "finetune"] = time.perf_counter() - t
         say(f"{problem.name}: {stage.value} stopped: {tuned.stopped.message}")
 
@@ -189,9 +196,10 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
     if ref is not None:
         w = ens.weights
         errors = GridEvaluator(problem, ref.x, ref.y, ref.u, ref.mask, w.device, w.dtype)(ens.canonical)
-    kept = Step(history[-1].stage if history else Stage.SCRATCH, history[-1].step if history else 0,
-                history[-1].time if history else 0.0, final["loss"], final["pde_rms"], final["bc_rms"],
-                final["residual"], members=len(ens), bc_residual=final["bc_residual"], **(errors or {}))
+    at = answered or (history[-1] if history else None)  # the row of the state answered
+    stage, step, when = (at.stage, at.step, at.time) if at else (Stage.SCRATCH, 0, 0.0)
+    kept = Step(stage, step, when, final["loss"], final["pde_rms"], final["bc_rms"], final["residual"],
+                members=len(ens), bc_residual=final["bc_residual"], **(errors or {}))
     timings["evaluate"] = time.perf_counter() - t
     timings["solve"] = time.perf_counter() - t_start
     advice = next_step(final["residual"], final["bc_residual"], trained=opts.trains or scratch,

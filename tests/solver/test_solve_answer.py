@@ -31,6 +31,12 @@ def test_fine_tuning_from_the_model_ends_no_worse_than_its_start(steps):
     start = next(e for e in result.history if e.stage is Stage.FINETUNE)
     assert result.errors["rel_l2"] <= start.rel_l2 * (1 + 1e-4)
     assert any("estimated error" in n for n in result.notes)
+    # the summary's final row names the state answered, not the last one measured
+    if any("returned its start" in n for n in result.notes):
+        assert (result.final.stage, result.final.step) == (Stage.FINETUNE, 0)
+    if any("kept that" in n for n in result.notes):
+        assert result.final.stage is Stage.ZERO_SHOT
+    assert result.final.rel_l2 == pytest.approx(result.errors["rel_l2"])
 
 
 def _ensemble(seed: int, weight: float) -> PINNEnsemble:
