@@ -49,7 +49,7 @@ def _tuned(ens: PINNEnsemble, stopped=StopReason.TIME_BUDGET) -> Finetuned:
     return Finetuned(ens, [row], stopped, 1.0, row)
 
 
-def test_the_answer_is_the_one_with_the_smaller_estimated_error(tmp_path):
+def test_the_answer_is_the_one_with_the_smaller_estimated_error(tmp_path, monkeypatch):
     problem = build_problem(write(tmp_path / "sq.toml", SQUARE_EXACT))
     zero = Step(Stage.ZERO_SHOT, 0, 0.0, 10.0, 3.0, 0.1)
     good, bad = _ensemble(0, 0.0), _ensemble(1, 5.0)  # u = 0, and a random network 5x its size
@@ -63,6 +63,13 @@ def test_the_answer_is_the_one_with_the_smaller_estimated_error(tmp_path):
     # a met tolerance is the user's criterion
     ens, _ = pick_answer(problem, good, _tuned(bad, StopReason.TOL_RESIDUAL), [zero])
     assert ens is bad
+    # without estimates (an error too wiggly for the basis) the physics loss decides
+    monkeypatch.setattr(answer_module, "error_estimate", lambda *a, **k: None)
+    ens, notes = pick_answer(problem, good, _tuned(bad), [zero])  # fine-tuning's loss is far lower
+    assert ens is bad and notes == []
+    tiny_loss = Step(Stage.ZERO_SHOT, 0, 0.0, 1e-9, 1e-6, 1e-6)
+    ens, notes = pick_answer(problem, bad, _tuned(good), [tiny_loss])
+    assert ens is bad and "did not lower the physics loss" in notes[0]
 
 
 @pytest.mark.parametrize("where", [fit_module, answer_module])
