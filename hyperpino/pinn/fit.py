@@ -288,7 +288,7 @@ def fit_pinn(problem: Problem, model: nn.Module | None = None, config: FitConfig
     ``x, y, u, mask``) for the errors in ``history`` and ``target_error``; ``callback`` receives
     each history row as it is recorded; ``progress`` one line at least every ``progress_every``
     seconds. ``stage`` labels the rows (default: scratch without a model, else fine-tune); fine-tuning
-also returns its start when that one's estimated error is the smaller (module docstring).
+    also returns its start when that one's estimated error is the smaller (module docstring).
     ``scale``: the size of the solution (:func:`~hyperpino.pinn.scale.output_scale`, estimated when
     None); a fresh network's output is multiplied by it, and the training residuals are measured in
     :func:`~hyperpino.pinn.scale.loss_unit` of it, so the optimisers see the problem in units they

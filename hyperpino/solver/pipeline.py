@@ -197,8 +197,8 @@ def solve(spec: SpecLike, *, model: HyPINO | str | Path | None = None,
         w = ens.weights
         errors = GridEvaluator(problem, ref.x, ref.y, ref.u, ref.mask, w.device, w.dtype)(ens.canonical)
     at = answered or (history[-1] if history else None)  # the row of the state answered
-    stage, step, when = (at.stage, at.step, at.time) if at else (Stage.SCRATCH, 0, 0.0)
-    kept = Step(stage, step, when, final["loss"], final["pde_rms"], final["bc_rms"], final["residual"],
+    where = (at.stage, at.step, at.time) if at else (Stage.SCRATCH, 0, 0.0)
+    kept = Step(*where, final["loss"], final["pde_rms"], final["bc_rms"], final["residual"],
                 members=len(ens), bc_residual=final["bc_residual"], **(errors or {}))
     timings["evaluate"] = time.perf_counter() - t
     timings["solve"] = time.perf_counter() - t_start
